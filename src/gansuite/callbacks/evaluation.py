@@ -1,0 +1,48 @@
+"""Runs an evaluator every `every_n_steps` generator updates and once at the end of training.
+
+An evaluator is any callable `(pl_module, datamodule) -> {name: value}`. Periodic values are logged as `val/<name>`
+(so checkpoints can monitor them); the final values also go to `metrics.json` in the run directory and are
+printed, and `final` holds them; `final[monitor]` is what train.main returns for a sweep to minimise.
+"""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from lightning import Callback, LightningModule, Trainer
+
+from gansuite.callbacks import finished_generator_update
+
+Evaluator = Callable[[LightningModule, object], dict[str, float]]
+
+
+class Evaluation(Callback):
+    def __init__(self, evaluator: Evaluator, every_n_steps: int, monitor: str, output_path: str | None = None) -> None:
+        self.evaluator = evaluator
+        self.monitor = monitor
+        self.every_n_steps = every_n_steps
+        self.output_path = Path(output_path) if output_path else None
+        self.final: dict[str, float] = {}
+
+    def evaluate(self, trainer: Trainer, pl_module: LightningModule) -> dict[str, float]:
+        with torch.no_grad():
+            values = self.evaluator(pl_module, trainer.datamodule)
+        return {f"val/{name}": float(value) for name, value in values.items()}
+
+    def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
+        step = finished_generator_update(trainer, pl_module)
+        if step is not None and step % self.every_n_steps == 0:
+            pl_module.log_dict(self.evaluate(trainer, pl_module))
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self.final = self.evaluate(trainer, pl_module)
+        for logger in trainer.loggers:
+            logger.log_metrics(self.final, step=trainer.global_step)
+        if not trainer.is_global_zero:
+            return
+        steps = pl_module.generator_updates
+        if self.output_path is not None:
+            self.output_path.write_text(json.dumps({"generator_updates": steps, **self.final}, indent=2) + "\n")
+        rows = "\n".join(f"  {name:<24} {value:.4f}" for name, value in self.final.items())
+        print(f"Final metrics after {steps} generator updates:\n{rows}", flush=True)

@@ -1,0 +1,14 @@
+"""Stores the composed run configuration in every checkpoint, so scripts can rebuild the model from it alone."""
+
+from typing import Any
+
+from lightning import Callback, LightningModule, Trainer
+
+
+class RunConfig(Callback):
+    def __init__(self, config: dict[str, Any], data_shape: tuple[int, ...]) -> None:
+        self.config = config
+        self.data_shape = tuple(data_shape)
+
+    def on_save_checkpoint(self, trainer: Trainer, pl_module: LightningModule, checkpoint: dict[str, Any]) -> None:
+        checkpoint["gansuite"] = {"config": self.config, "data_shape": list(self.data_shape)}

@@ -1,0 +1,41 @@
+"""Periodic pictures of the generator: fixed-noise image grids, or toy scatter plots with density contours."""
+
+from pathlib import Path
+
+from lightning import Callback, LightningModule, Trainer
+
+from gansuite.callbacks import finished_generator_update
+from gansuite.plots import plot_toy, save_image_grid
+
+
+class SampleGrid(Callback):
+    """Every `every_n_steps` generator updates and at the end, writes `dirpath/gen_step=NNNNNN.png`.
+
+    Images come from the model's fixed noise, so grids are comparable along the run. Toy runs plot
+    `num_points` fresh samples against as many real ones and also leave `real_vs_generated.png` beside dirpath.
+    """
+
+    def __init__(self, dirpath: str, every_n_steps: int = 500, num_points: int = 2000) -> None:
+        self.dirpath = Path(dirpath)
+        self.every_n_steps = every_n_steps
+        self.num_points = num_points
+
+    def save(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
+        if len(pl_module.data_shape) == 3:
+            save_image_grid(pl_module.generate(pl_module.fixed_noise), path)
+        else:
+            real = trainer.datamodule.sample(self.num_points)
+            plot_toy(real, pl_module.sample(self.num_points), path, f"{path.stem}")
+        for logger in trainer.loggers:
+            if hasattr(logger, "log_image"):
+                logger.log_image(key="samples", images=[str(path)], step=trainer.global_step)
+
+    def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
+        step = finished_generator_update(trainer, pl_module)
+        if step is not None and step % self.every_n_steps == 0 and trainer.is_global_zero:
+            self.save(trainer, pl_module, self.dirpath / f"gen_step={step:06d}.png")
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if trainer.is_global_zero:
+            name = "real_vs_generated.png" if len(pl_module.data_shape) == 1 else "samples.png"
+            self.save(trainer, pl_module, self.dirpath.parent / name)

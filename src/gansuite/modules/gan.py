@@ -1,0 +1,127 @@
+"""One alternating-update core for the vanilla GAN, DCGAN and WGAN-GP.
+
+A model is a choice of networks, loss, n_critic, Lipschitz constraint and optimizers (all from config); the
+training loop below is the same for all three. Every batch updates the discriminator once; every `n_critic`-th
+batch also updates the generator. Lightning's global_step counts both optimizer steps, so the generator-update
+count is `global_step // (n_critic + 1)`, which survives a resume without extra state.
+"""
+
+from collections.abc import Callable
+
+import torch
+from lightning import LightningModule
+from torch import Tensor, nn
+
+from gansuite.errors import ConfigError
+from gansuite.losses import AdversarialLoss, feature_matching_loss, gradient_penalty
+
+OptimizerFactory = Callable[..., torch.optim.Optimizer]
+
+
+class GAN(LightningModule):
+    def __init__(
+        self,
+        generator: Callable[..., nn.Module],
+        discriminator: Callable[..., nn.Module],
+        loss: AdversarialLoss,
+        optimizer_g: OptimizerFactory,
+        optimizer_d: OptimizerFactory,
+        data_shape: tuple[int, ...],
+        latent_dim: int = 64,
+        n_critic: int = 1,
+        gradient_penalty: float = 0.0,
+        weight_clip: float | None = None,
+        feature_matching: float = 0.0,
+        num_fixed_samples: int = 64,
+    ) -> None:
+        super().__init__()
+        if n_critic < 1:
+            raise ConfigError(
+                f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"
+            )
+        if loss.needs_lipschitz and not (gradient_penalty > 0 or weight_clip):
+            raise ConfigError(
+                f"{type(loss).__name__} needs a Lipschitz critic but model.gradient_penalty=0 and no "
+                "model.weight_clip: use model=wgan (gradient penalty 10), or set model.gradient_penalty=10 "
+                "or model.weight_clip=0.01"
+            )
+        self.automatic_optimization = False
+        self.loss = loss
+        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
+        self.data_shape = tuple(data_shape)
+        self.latent_dim = latent_dim
+        self.n_critic = n_critic
+        self.gradient_penalty = gradient_penalty
+        self.weight_clip = weight_clip
+        self.feature_matching = feature_matching
+        self.generator = generator(latent_dim=latent_dim, data_shape=self.data_shape)
+        self.discriminator = discriminator(data_shape=self.data_shape)
+        # A buffer, so the sample grids of a resumed run continue from the same noise.
+        self.register_buffer("fixed_noise", torch.randn(num_fixed_samples, latent_dim))
+
+    @property
+    def optimizer_steps_per_generator_update(self) -> int:
+        return self.n_critic + 1
+
+    @property
+    def generator_updates(self) -> int:
+        return self.global_step // self.optimizer_steps_per_generator_update
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.generator(z)
+
+    def sample_noise(self, n: int) -> Tensor:
+        return torch.randn(n, self.latent_dim, device=self.device)
+
+    @torch.no_grad()
+    def generate(self, z: Tensor) -> Tensor:
+        """Generator outputs for `z` in eval mode (batch norm on running statistics), restoring the mode after."""
+        was_training = self.generator.training
+        self.generator.eval()
+        samples = self.generator(z.to(self.device))
+        self.generator.train(was_training)
+        return samples
+
+    def sample(self, n: int) -> Tensor:
+        return self.generate(self.sample_noise(n))
+
+    def training_step(self, real: Tensor, batch_idx: int) -> None:
+        opt_d, opt_g = self.optimizers()
+        generator_turn = self.global_step % self.optimizer_steps_per_generator_update == self.n_critic - 1
+        fake = self.generator(self.sample_noise(real.shape[0]))
+
+        d_loss = self.loss.discriminator_loss(self.discriminator(real), self.discriminator(fake.detach()))
+        if self.gradient_penalty:
+            penalty = gradient_penalty(self.discriminator, real, fake)
+            self.log("train/gradient_penalty", penalty)
+            d_loss = d_loss + self.gradient_penalty * penalty
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        opt_d.step()
+        if self.weight_clip:
+            with torch.no_grad():
+                for p in self.discriminator.parameters():
+                    p.clamp_(-self.weight_clip, self.weight_clip)
+        self.log("train/d_loss", d_loss, prog_bar=True)
+
+        if generator_turn:
+            self.toggle_optimizer(opt_g)  # no gradients for D's weights in the generator's backward
+            g_loss = self._generator_loss(real, fake)
+            opt_g.zero_grad(set_to_none=True)
+            self.manual_backward(g_loss)
+            opt_g.step()
+            self.untoggle_optimizer(opt_g)
+            self.log("train/g_loss", g_loss, prog_bar=True)
+            self.log("gen_step", float(self.generator_updates))
+
+    def _generator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        if not self.feature_matching:
+            return self.loss.generator_loss(self.discriminator(fake))
+        fake_features = self.discriminator.features(fake)
+        with torch.no_grad():
+            real_features = self.discriminator.features(real)
+        g_loss = self.loss.generator_loss(self.discriminator.head(fake_features).squeeze(1))
+        return g_loss + self.feature_matching * feature_matching_loss(real_features, fake_features)
+
+    def configure_optimizers(self) -> list[torch.optim.Optimizer]:
+        return [self.optimizer_d(self.discriminator.parameters()), self.optimizer_g(self.generator.parameters())]

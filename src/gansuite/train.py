@@ -1,0 +1,48 @@
+"""Hydra entry: builds the datamodule, model, callbacks, loggers and trainer from the config, and fits.
+
+Returns the final value of the metric that `metrics.monitor` names, for sweeps to minimise.
+"""
+
+import sys
+from pathlib import Path
+
+import hydra
+import lightning as L
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from gansuite.callbacks.run_config import RunConfig
+from gansuite.errors import ConfigError, DataError
+
+CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
+
+
+def train(cfg: DictConfig) -> float | None:
+    L.seed_everything(cfg.seed, workers=True)
+    datamodule = instantiate(cfg.data)
+    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+    evaluation = instantiate(cfg.metrics) if cfg.get("metrics") else None
+    callbacks = [instantiate(c) for c in cfg.callbacks.values()]
+    callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape))
+    if evaluation is not None:
+        callbacks.insert(0, evaluation)  # before the checkpoints, so they see this step's metrics
+    loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
+    trainer = instantiate(
+        cfg.trainer,
+        max_steps=cfg.steps * module.optimizer_steps_per_generator_update,
+        callbacks=callbacks,
+        logger=loggers,
+    )
+    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    if evaluation is None or not evaluation.final:
+        return None
+    return evaluation.final[evaluation.monitor]
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def main(cfg: DictConfig) -> float | None:
+    try:
+        return train(cfg)
+    except (ConfigError, DataError) as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)

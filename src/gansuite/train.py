@@ -39,10 +39,23 @@ def train(cfg: DictConfig) -> float | None:
     return evaluation.final[evaluation.monitor]
 
 
+def user_error(error: BaseException) -> BaseException | None:
+    """The ConfigError or DataError behind `error` (Hydra's instantiate wraps them), or None for a bug."""
+    while error is not None:
+        if isinstance(error, ConfigError | DataError):
+            return error
+        error = error.__cause__
+    return None
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def main(cfg: DictConfig) -> float | None:
+    """Runs `train`; a user error is printed as one line and exits with status 2, without a traceback."""
     try:
         return train(cfg)
-    except (ConfigError, DataError) as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
+    except Exception as error:
+        cause = user_error(error)
+        if cause is None:
+            raise
+        print(f"error: {cause}", file=sys.stderr, flush=True)
         sys.exit(2)

@@ -42,7 +42,8 @@ def _torchvision(name: str, root: Path, train: bool, download: bool):
     try:
         return cls(str(root), train=train, download=True)
     except Exception as error:  # URLError, HTTPError, socket errors: the message matters, not the type
-        raise _missing(name, root, f"download failed: {error}") from error
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise _missing(name, root, f"download failed: {reason}") from error
 
 
 def _read_cifar_batches(folder: Path, train: bool) -> Tensor:

@@ -4,11 +4,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from hydra.utils import instantiate
 from lightning import LightningModule
 from omegaconf import OmegaConf
 
 from gansuite.errors import ConfigError
+from gansuite.train import build_model
 
 
 def load_module(ckpt_path: str | Path, map_location: str | torch.device = "cpu") -> tuple[LightningModule, Any]:
@@ -21,6 +21,6 @@ def load_module(ckpt_path: str | Path, map_location: str | torch.device = "cpu")
         raise ConfigError(f"{path} is not a gansuite checkpoint (it holds no run config)")
     config = OmegaConf.create(checkpoint["gansuite"]["config"])
     data_shape = tuple(checkpoint["gansuite"]["data_shape"])
-    module = instantiate(config.model, loss=instantiate(config.loss), data_shape=data_shape)
+    module = build_model(config, data_shape)
     module.load_state_dict(checkpoint["state_dict"])
     return module, config

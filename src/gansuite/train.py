@@ -8,6 +8,7 @@ from pathlib import Path
 
 import hydra
 import lightning as L
+from lightning import LightningModule
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
@@ -17,10 +18,15 @@ from gansuite.errors import ConfigError, DataError
 CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 
 
+def build_model(cfg: DictConfig, data_shape: tuple[int, ...]) -> LightningModule:
+    """The model of `cfg` (networks sized from `data_shape`) with its loss: the one place they are wired."""
+    return instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=data_shape)
+
+
 def train(cfg: DictConfig) -> float | None:
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
-    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+    module = build_model(cfg, datamodule.shape)
     evaluation = instantiate(cfg.metrics) if cfg.get("metrics") else None
     callbacks = [instantiate(c) for c in cfg.callbacks.values()]
     callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape))

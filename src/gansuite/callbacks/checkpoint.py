@@ -1,7 +1,12 @@
 """ModelCheckpoint whose period is counted in generator updates."""
 
+import warnings
+
 from lightning import LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
+
+# Lightning warns that manual-optimization checkpoints hold the state after the optimizer step: that is the intent.
+warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual optimization")
 
 
 class GeneratorStepCheckpoint(ModelCheckpoint):

@@ -1,0 +1,96 @@
+"""Real training runs: every model x loss pair a few steps on toy points and tiny images, and the README command."""
+
+import csv
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import ROOT, compose_config
+from gansuite.train import train
+
+QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false", "trainer.log_every_n_steps=1"]
+TINY_MLP = ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32", "model.latent_dim=8"]
+TINY_CONV = ["model.generator.conv.width=8", "model.discriminator.conv.width=8", "model.latent_dim=16"]
+TINY_IMAGES = ["data=cifar10_subset", "data.image_size=16", "data.batch_size=8", "metrics=none"]
+
+
+def valid_pairs(models):
+    """Model x loss pairs that can train: the Wasserstein loss needs model=wgan's gradient penalty."""
+    return [(m, loss) for m, loss in itertools.product(models, LOSSES) if loss != "wasserstein" or m == "wgan"]
+
+
+LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan"]
+
+
+def assert_finite_run(output_dir: Path) -> None:
+    """The last checkpoint's parameters and every logged loss are finite."""
+    checkpoint = torch.load(output_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    for name, tensor in checkpoint["state_dict"].items():
+        assert torch.isfinite(tensor.float()).all(), name
+    with open(output_dir / "csv" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    losses = [float(row[key]) for row in rows for key in ("train/d_loss", "train/g_loss") if row.get(key)]
+    assert losses and all(torch.isfinite(torch.tensor(losses)))
+
+
+@pytest.mark.parametrize(("model", "loss"), valid_pairs(["gan", "wgan"]))
+def test_model_and_loss_train_on_toy_points(tmp_path, model, loss):
+    cfg = compose_config([f"model={model}", f"loss={loss}", "steps=3", *QUIET, *TINY_MLP], tmp_path)
+    train(cfg)
+    assert_finite_run(tmp_path)
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["generator_updates"] == 3 and 0 <= metrics["val/modes"] <= 8
+
+
+@pytest.mark.parametrize(("model", "loss"), valid_pairs(["gan", "dcgan", "wgan"]))
+def test_model_and_loss_train_on_tiny_images(tmp_path, data_dir, model, loss):
+    tiny = TINY_MLP if model == "gan" else TINY_CONV
+    train(compose_config([f"model={model}", f"loss={loss}", "steps=2", *QUIET, *TINY_IMAGES, *tiny], tmp_path))
+    assert_finite_run(tmp_path)
+    assert (tmp_path / "samples.png").is_file()
+
+
+def test_feature_matching_and_label_smoothing_train(tmp_path):
+    overrides = ["loss=minimax", "loss.real_label=0.9", "model.feature_matching=1.0", "steps=3", *QUIET, *TINY_MLP]
+    train(compose_config(overrides, tmp_path))
+    assert_finite_run(tmp_path)
+
+
+def test_steps_count_generator_updates(tmp_path):
+    """steps=4 with n_critic=5 is 4 generator and 20 critic updates: 24 optimizer steps."""
+    train(compose_config(["model=wgan", "steps=4", *QUIET, *TINY_MLP], tmp_path))
+    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=False)
+    assert checkpoint["global_step"] == 24
+    assert json.loads((tmp_path / "metrics.json").read_text())["generator_updates"] == 4
+
+
+def test_periodic_checkpoints_and_sample_grids_follow_generator_updates(tmp_path):
+    overrides = [
+        "model=wgan", "steps=6", "callbacks.model_checkpoint.every_n_generator_steps=3",
+        "callbacks.sample_grid.every_n_steps=2", *QUIET, *TINY_MLP,
+    ]  # fmt: skip
+    train(compose_config(overrides, tmp_path))
+    checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert checkpoints == ["gen_step=000003.ckpt", "gen_step=000006.ckpt", "last.ckpt"]
+    grids = sorted(p.name for p in (tmp_path / "samples").iterdir())
+    assert grids == ["gen_step=000002.png", "gen_step=000004.png", "gen_step=000006.png"]
+
+
+def test_readme_command_trains_the_default_and_leaves_its_outputs(tmp_path):
+    """`python train.py` exactly as the README writes it (run from a scratch directory so logs land there)."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "train.py")], cwd=tmp_path, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run_dir,) = (tmp_path / "logs" / "train" / "runs").iterdir()
+    assert (run_dir / ".hydra" / "config.yaml").is_file()
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    assert (run_dir / "real_vs_generated.png").stat().st_size > 10_000
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert set(metrics) == {"generator_updates", "val/modes", "val/high_quality", "val/kl"}
+    assert "val/modes" in result.stdout and "Final metrics after 5000 generator updates" in result.stdout

@@ -22,7 +22,7 @@ from gansuite.checkpoints import load_module
 from gansuite.data import sources
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import CIFAR10_CLASSES
-from gansuite.errors import DataError
+from gansuite.errors import ConfigError, DataError
 from gansuite.metrics.translation import TranslationScores
 from gansuite.train import train
 
@@ -175,6 +175,11 @@ def test_missing_domain_is_a_one_line_cli_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "testB does not exist" in result.stderr and "trainA/, trainB/, testA/, testB/" in result.stderr
+
+
+def test_single_domain_data_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs unpaired two-domain data"):
+        train(compose_config(tmp_path, ["data=cifar10_subset", "steps=1"]))
 
 
 def test_empty_domain_and_absent_download_are_data_errors(tmp_path: Path) -> None:

@@ -21,9 +21,9 @@ from torch.optim.lr_scheduler import LambdaLR
 
 from gansuite.errors import ConfigError
 from gansuite.losses import AdversarialLoss, reconstruction_loss
+from gansuite.modules.gan import OptimizerFactory
 from gansuite.modules.image_pool import ImagePool
 
-OptimizerFactory = Callable[..., torch.optim.Optimizer]
 DIRECTIONS = ("a2b", "b2a")
 
 
@@ -106,6 +106,14 @@ class CycleGAN(LightningModule):
         translated = generator(images.to(self.device))
         generator.train(was_training)
         return translated
+
+    def on_fit_start(self) -> None:
+        datamodule = self.trainer.datamodule
+        if not hasattr(datamodule, "test_images"):
+            raise ConfigError(
+                f"model=cyclegan needs unpaired two-domain data, got {type(datamodule).__name__}: use "
+                "data=horse2zebra (or apple2orange, ...), data=unpaired_folder data.path=DIR, or data=cifar_pair"
+            )
 
     def generator_losses(self, real_a: Tensor, real_b: Tensor, fake_a: Tensor, fake_b: Tensor) -> dict[str, Tensor]:
         """The unweighted terms of the generators' objective, by direction (a2b: the A -> B generator's terms)."""

@@ -46,18 +46,22 @@ def _torchvision(name: str, root: Path, train: bool, download: bool):
         raise _missing(name, root, f"download failed: {reason}") from error
 
 
-def _read_cifar_batches(folder: Path, train: bool) -> Tensor:
+def _read_cifar_batches(folder: Path, train: bool) -> tuple[Tensor, Tensor]:
     """The python-pickle CIFAR-10 batches of `folder` (the full set or a subset in the same format)."""
     files = [f"data_batch_{i}" for i in range(1, 6)] if train else ["test_batch"]
-    arrays = []
+    arrays, labels = [], []
     for name in files:
         with open(folder / name, "rb") as f:
-            arrays.append(pickle.load(f, encoding="latin1")["data"])
-    return torch.from_numpy(np.concatenate(arrays).reshape(-1, 3, 32, 32))
+            batch = pickle.load(f, encoding="latin1")
+        arrays.append(batch["data"])
+        labels += batch["labels"]
+    return torch.from_numpy(np.concatenate(arrays).reshape(-1, 3, 32, 32)), torch.tensor(labels)
 
 
-def load(name: str, root: Path, train: bool, download: bool, base_folder: str | None = None) -> Tensor:
-    """All images of the split as uint8 (N, C, H, W). `base_folder` reads a CIFAR-10 folder of another name."""
+def load_labelled(
+    name: str, root: Path, train: bool, download: bool, base_folder: str | None = None
+) -> tuple[Tensor, Tensor]:
+    """All images of the split as uint8 (N, C, H, W) and their class indices (N,)."""
     channels(name)
     if name == "cifar10" and base_folder not in (None, CIFAR10_FOLDER):
         folder = root / base_folder
@@ -65,6 +69,12 @@ def load(name: str, root: Path, train: bool, download: bool, base_folder: str | 
             raise _missing(f"CIFAR-10 folder {base_folder}", root, "no such folder")
         return _read_cifar_batches(folder, train)
     dataset = _torchvision(name, root, train, download)
+    labels = torch.as_tensor(dataset.targets)
     if name == "cifar10":  # numpy (N, H, W, C)
-        return torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()
-    return dataset.data.unsqueeze(1).contiguous()
+        return torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous(), labels
+    return dataset.data.unsqueeze(1).contiguous(), labels
+
+
+def load(name: str, root: Path, train: bool, download: bool, base_folder: str | None = None) -> Tensor:
+    """All images of the split as uint8 (N, C, H, W). `base_folder` reads a CIFAR-10 folder of another name."""
+    return load_labelled(name, root, train, download, base_folder)[0]

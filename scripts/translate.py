@@ -1,0 +1,73 @@
+"""Translate a folder of images with a trained CycleGAN checkpoint.
+
+    python scripts/translate.py ckpt_path=logs/train/runs/<run>/checkpoints/last.ckpt input=DIR output=DIR \
+        direction=a2b [batch_size=8] [device=auto]
+
+Every image under `input` (recursively) is resized to the model's training size, like the reference's test
+phase, translated A -> B (`direction=a2b`) or B -> A (`b2a`), and written as PNG to the same relative path
+under `output`. Existing files are never overwritten.
+"""
+
+import sys
+from pathlib import Path
+
+import torch
+from omegaconf import OmegaConf
+from torchvision.transforms import InterpolationMode, v2
+
+from gansuite.checkpoints import load_module
+from gansuite.data.image_folder import list_images
+from gansuite.data.images import to_model_range
+from gansuite.data.unpaired import ImageFileDomain
+from gansuite.errors import ConfigError, DataError
+from gansuite.plots import save_image_grid
+
+ARGUMENTS = {"ckpt_path": None, "input": None, "output": None, "direction": "a2b", "batch_size": 8, "device": "auto"}
+
+
+def translate_folder(
+    ckpt_path: str, input: str, output: str, direction: str = "a2b", batch_size: int = 8, device: str = "auto"
+) -> list[Path]:
+    """Translates every image under `input` into `output`; returns the written files."""
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
+    module, _ = load_module(ckpt_path, map_location=device)
+    if not hasattr(module, "translate"):
+        raise ConfigError(f"{ckpt_path} holds a {type(module).__name__}, not an image-to-image model like CycleGAN")
+    module.to(device)
+    source, target = Path(input), Path(output)
+    files = list_images(source)
+    outputs = [target / file.relative_to(source).with_suffix(".png") for file in files]
+    existing = [path for path in outputs if path.exists()]
+    if existing:
+        raise ConfigError(f"{existing[0]} already exists: translate.py never overwrites, choose an empty output folder")
+    channels, height, width = module.data_shape
+    images = ImageFileDomain(files, channels)
+    resize = v2.Resize([height, width], interpolation=InterpolationMode.BICUBIC, antialias=True)
+    for start in range(0, len(files), batch_size):
+        indices = range(start, min(start + batch_size, len(files)))
+        batch = to_model_range(torch.stack([resize(images[i]) for i in indices]))
+        for image, path in zip(module.translate(batch, direction), outputs[start:], strict=False):
+            save_image_grid(image[None], path)  # a one-image grid is the image itself, without padding
+    return outputs
+
+
+def main(argv: list[str]) -> int:
+    try:
+        given = OmegaConf.to_container(OmegaConf.from_cli(argv))
+        unknown = sorted(set(given) - set(ARGUMENTS))
+        if unknown:
+            raise ConfigError(f"unknown argument(s) {', '.join(unknown)}: translate.py takes {', '.join(ARGUMENTS)}")
+        arguments = {**ARGUMENTS, **given}
+        missing = [name for name in ("ckpt_path", "input", "output") if arguments[name] is None]
+        if missing:
+            raise ConfigError(f"missing {', '.join(f'{name}=...' for name in missing)}")
+        written = translate_folder(**{name: arguments[name] for name in ARGUMENTS})
+    except (ConfigError, DataError) as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 2
+    print(f"translated {len(written)} images ({arguments['direction']}) into {arguments['output']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,248 @@
+"""Two unpaired image domains A and B for image-to-image translation, in CycleGAN's layout: a folder with
+`trainA/ trainB/ testA/ testB/`, the CycleGAN data sets of that layout (downloaded when online), or two
+CIFAR-10 classes (offline and in CI).
+
+Training pairs are unaligned as in the reference's UnalignedDataset: item i is A[i mod |A|] with a uniformly drawn
+B, an epoch is max(|A|, |B|) items, and each image gets the reference's `resize_and_crop` augmentation on its own
+(resize to load_size x load_size, bicubic; random crop to image_size; random horizontal flip). Test images are only
+resized to image_size x image_size, like the reference's test phase. Batches travel as uint8 and become floats in
+[-1, 1] on the device.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor
+from torch.utils.data import DataLoader, Dataset
+from torchvision.datasets.utils import download_and_extract_archive
+from torchvision.io import ImageReadMode, decode_image
+from torchvision.transforms import InterpolationMode, v2
+
+from gansuite.data import sources
+from gansuite.data.image_folder import IMAGE_EXTENSIONS
+from gansuite.data.images import ImageDataModule, to_model_range
+from gansuite.errors import ConfigError, DataError
+
+SPLITS = ("trainA", "trainB", "testA", "testB")
+CYCLEGAN_URL = "https://efrosgans.eecs.berkeley.edu/cyclegan/datasets/{name}.zip"
+# The sets of the authors' datasets/download_cyclegan_dataset.sh (cityscapes is not distributed there).
+CYCLEGAN_DATASETS = (
+    "apple2orange",
+    "summer2winter_yosemite",
+    "horse2zebra",
+    "monet2photo",
+    "cezanne2photo",
+    "ukiyoe2photo",
+    "vangogh2photo",
+    "maps",
+    "facades",
+    "iphone2dslr_flower",
+    "ae_photos",
+)
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+
+
+def domain_files(root: Path, split: str) -> list[Path]:
+    """The image files of `root/split`, sorted; a missing or empty folder is a DataError naming the layout."""
+    folder = root / split
+    if not folder.is_dir():
+        raise DataError(
+            f"{folder.resolve()} does not exist: unpaired data needs the folders {', '.join(s + '/' for s in SPLITS)} "
+            f"of images under one folder (set data.path to it)"
+        )
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not files:
+        raise DataError(
+            f"domain folder {folder.resolve()} holds no images (looked for {', '.join(IMAGE_EXTENSIONS)}): every one "
+            f"of {', '.join(SPLITS)} needs at least one image"
+        )
+    return files
+
+
+class ImageFileDomain(Dataset):
+    """Image files as uint8 (C, H, W) at their own resolution."""
+
+    def __init__(self, files: list[Path], channels: int = 3) -> None:
+        self.files = files
+        self.mode = ImageReadMode.RGB if channels == 3 else ImageReadMode.GRAY
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> Tensor:
+        path = self.files[index]
+        try:
+            return decode_image(str(path), mode=self.mode)
+        except (RuntimeError, OSError) as error:
+            raise DataError(f"cannot read image {path}: {error}") from error
+
+
+class UnalignedPairs(Dataset):
+    """Item i: (transform(A[i mod |A|]), transform(B[j])) with j uniform, drawn afresh each time."""
+
+    def __init__(self, domain_a: Sequence[Tensor], domain_b: Sequence[Tensor], transform: v2.Transform) -> None:
+        self.domain_a, self.domain_b = domain_a, domain_b
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return max(len(self.domain_a), len(self.domain_b))
+
+    def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
+        b = self.domain_b[int(torch.randint(len(self.domain_b), ()))]
+        return self.transform(self.domain_a[index % len(self.domain_a)]), self.transform(b)
+
+
+class UnpairedImages(ImageDataModule):
+    """Batches (a, b); subclasses say where the four splits come from (`load_domains`)."""
+
+    def __init__(
+        self,
+        image_size: int = 256,
+        load_size: int = 286,
+        channels: int = 3,
+        batch_size: int = 1,
+        flip: bool = True,
+        num_workers: int = 4,
+    ) -> None:
+        super().__init__(image_size, channels, batch_size)
+        if load_size < image_size:
+            raise ConfigError(
+                f"data.load_size={load_size} is smaller than data.image_size={image_size}: images are resized to "
+                "load_size and then randomly cropped to image_size, so load_size must be >= image_size"
+            )
+        self.load_size = load_size
+        self.flip = flip
+        self.num_workers = num_workers
+        self.domains: dict[str, Sequence[Tensor]] | None = None
+        self._test_images: dict[str, Tensor] = {}
+
+    def load_domains(self) -> dict[str, Sequence[Tensor]]:
+        """The uint8 (C, H, W) images of each of SPLITS."""
+        raise NotImplementedError
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.domains is None:
+            self.domains = self.load_domains()
+            pairs = max(len(self.domains["trainA"]), len(self.domains["trainB"]))
+            if self.batch_size > pairs:
+                raise DataError(
+                    f"data.batch_size={self.batch_size} is larger than the {pairs} training pairs: lower it"
+                )
+
+    def train_transform(self) -> v2.Transform:
+        steps = [
+            v2.Resize([self.load_size, self.load_size], interpolation=InterpolationMode.BICUBIC, antialias=True),
+            v2.RandomCrop(self.image_size),
+        ]
+        if self.flip:
+            steps.append(v2.RandomHorizontalFlip())
+        return v2.Compose(steps)
+
+    def train_dataloader(self) -> DataLoader:
+        pairs = UnalignedPairs(self.domains["trainA"], self.domains["trainB"], self.train_transform())
+        return DataLoader(
+            pairs,
+            batch_size=self.batch_size,
+            shuffle=True,
+            drop_last=True,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0,
+        )
+
+    def test_images(self, domain: str) -> Tensor:
+        """All test images of domain 'a' or 'b' as uint8 (N, C, image_size, image_size), in file order."""
+        if domain not in ("a", "b"):
+            raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
+        if domain not in self._test_images:
+            self.setup()
+            resize = v2.Resize([self.image_size] * 2, interpolation=InterpolationMode.BICUBIC, antialias=True)
+            split = self.domains[f"test{domain.upper()}"]
+            self._test_images[domain] = torch.stack([resize(split[i]) for i in range(len(split))])
+        return self._test_images[domain]
+
+    def on_after_batch_transfer(self, batch: Sequence[Tensor], dataloader_idx: int) -> tuple[Tensor, Tensor]:
+        real_a, real_b = batch
+        return to_model_range(real_a), to_model_range(real_b)
+
+
+class UnpairedFolder(UnpairedImages):
+    """Any folder in the CycleGAN layout: `python train.py model=cyclegan data=unpaired_folder data.path=DIR`."""
+
+    def __init__(self, path: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.path = Path(path)
+
+    def load_domains(self) -> dict[str, Sequence[Tensor]]:
+        return {split: ImageFileDomain(domain_files(self.path, split), self.channels) for split in SPLITS}
+
+
+class CycleGANDataset(UnpairedFolder):
+    """One of the authors' data sets (horse2zebra, ...) in `root/name`, downloaded there when missing and allowed."""
+
+    def __init__(self, name: str, root: str, download: bool = True, **kwargs) -> None:
+        if name not in CYCLEGAN_DATASETS:
+            raise ConfigError(
+                f"unknown CycleGAN data set {name!r}: choose one of {', '.join(CYCLEGAN_DATASETS)}, or use "
+                "data=unpaired_folder data.path=DIR for a local folder"
+            )
+        super().__init__(path=str(Path(root) / name), **kwargs)
+        self.name = name
+        self.root = Path(root)
+        self.download = download
+
+    def prepare_data(self) -> None:
+        if all((self.path / split).is_dir() for split in SPLITS):
+            return
+        url = CYCLEGAN_URL.format(name=self.name)
+        fix = (
+            f"download {url} and unzip it into {self.root.resolve()}, point at local copies with "
+            "paths.data_dir=/path/to/data, or use data=unpaired_folder data.path=DIR (offline: data=cifar_pair)"
+        )
+        if not self.download:
+            raise DataError(f"{self.name} not found in {self.path.resolve()} (data.download=false): {fix}")
+        try:
+            download_and_extract_archive(url, download_root=str(self.root), remove_finished=True)
+        except Exception as error:  # URLError, HTTPError, socket errors: the message matters, not the type
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            raise DataError(
+                f"{self.name} not found in {self.path.resolve()} and the download failed ({reason}): {fix}"
+            ) from error
+
+    def setup(self, stage: str | None = None) -> None:
+        self.prepare_data()  # a no-op once the folders exist; covers callers that only call setup
+        super().setup(stage)
+
+
+class CifarPair(UnpairedImages):
+    """Two CIFAR-10 classes as the domains (cat vs dog by default): train/test splits from CIFAR-10's own."""
+
+    def __init__(
+        self,
+        root: str,
+        domain_a: str = "cat",
+        domain_b: str = "dog",
+        base_folder: str | None = None,
+        download: bool = True,
+        **kwargs,
+    ) -> None:
+        for name in (domain_a, domain_b):
+            if name not in CIFAR10_CLASSES:
+                raise ConfigError(f"unknown CIFAR-10 class {name!r}: choose from {', '.join(CIFAR10_CLASSES)}")
+        if domain_a == domain_b:
+            raise ConfigError(f"data.domain_a and data.domain_b are both {domain_a!r}: choose two different classes")
+        super().__init__(**kwargs)
+        if self.channels != 3:
+            raise ConfigError(f"CIFAR-10 images have 3 channels, got data.channels={self.channels}")
+        self.root = Path(root)
+        self.domain_a, self.domain_b = domain_a, domain_b
+        self.base_folder = base_folder
+        self.download = download
+
+    def load_domains(self) -> dict[str, Sequence[Tensor]]:
+        domains = {}
+        for split, train in (("train", True), ("test", False)):
+            images, labels = sources.load_labelled("cifar10", self.root, train, self.download, self.base_folder)
+            for suffix, name in (("A", self.domain_a), ("B", self.domain_b)):
+                domains[split + suffix] = images[labels == CIFAR10_CLASSES.index(name)]
+        return domains

@@ -1,0 +1,192 @@
+"""CycleGAN end to end: real Hydra composition, real Trainer runs on generated folders and on the CIFAR-10 cat/dog
+pair of $GANSUITE_DATA_DIR, the files a run leaves, translate.py, the evaluator hook, and the data errors."""
+
+import csv
+import importlib.util
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from PIL import Image
+from torchvision.io import write_jpeg, write_png
+
+from gansuite.checkpoints import load_module
+from gansuite.data import sources
+from gansuite.data.images import to_model_range
+from gansuite.data.unpaired import CIFAR10_CLASSES
+from gansuite.errors import ConfigError, DataError
+from gansuite.metrics.translation import TranslationScores
+from gansuite.train import train
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = [
+    "model=cyclegan",
+    "model.generator.ngf=4",
+    "model.generator.num_blocks=1",
+    "model.discriminator.ndf=4",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+    "trainer.log_every_n_steps=1",
+]
+LOSSES = ["adversarial_a2b", "adversarial_b2a", "cycle_aba", "cycle_bab", "identity_a2b", "identity_b2a"]
+LOSSES += ["g_loss", "d_loss", "d_loss_a", "d_loss_b"]
+
+
+def compose_config(output_dir: Path, overrides: list[str]) -> DictConfig:
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        return compose("config", overrides=[f"paths.output_dir={output_dir}", *TINY, *overrides])
+
+
+def write_domains(root: Path, counts: dict[str, int], size: int = 40) -> None:
+    """Random RGB images in the CycleGAN layout (PNG, and one JPEG per folder)."""
+    generator = torch.Generator().manual_seed(0)
+    for split, count in counts.items():
+        (root / split).mkdir(parents=True)
+        for i in range(count):
+            image = torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=generator)
+            (write_jpeg if i == 0 else write_png)(image, str(root / split / f"{i}.{'jpg' if i == 0 else 'png'}"))
+
+
+def translate_script() -> ModuleType:
+    """scripts/translate.py as a module, to call its main() in this process."""
+    spec = importlib.util.spec_from_file_location("translate", ROOT / "scripts" / "translate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def logged_rows(output_dir: Path) -> list[dict[str, str]]:
+    with open(output_dir / "csv" / "metrics.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_config_picks_the_reference_loss_and_translation_grids(tmp_path: Path) -> None:
+    cfg = compose_config(tmp_path, ["data=cifar_pair"])
+    assert cfg.loss._target_ == "gansuite.losses.LeastSquaresLoss"
+    assert cfg.callbacks.sample_grid._target_ == "gansuite.callbacks.translations.TranslationGrid"
+    assert cfg.callbacks.model_checkpoint._target_ == "gansuite.callbacks.checkpoint.GeneratorStepCheckpoint"
+    assert not cfg.metrics
+    assert compose_config(tmp_path, ["loss=hinge"]).loss._target_ == "gansuite.losses.HingeLoss"
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        gan = compose("config", overrides=["model=dcgan", "data=mnist"])
+    assert gan.callbacks.sample_grid._target_ == "gansuite.callbacks.samples.SampleGrid"
+
+
+def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data_dir, output_dir = tmp_path / "data", tmp_path / "run"
+    write_domains(data_dir / "horse2zebra", {"trainA": 3, "trainB": 4, "testA": 2, "testB": 3})
+    cfg = compose_config(
+        output_dir,
+        [
+            "data=horse2zebra",
+            f"paths.data_dir={data_dir}",
+            "data.download=false",
+            "data.image_size=32",
+            "data.load_size=36",
+            "data.num_workers=0",
+            "steps=4",
+            "callbacks.sample_grid.every_n_steps=2",
+            "callbacks.model_checkpoint.every_n_generator_steps=2",
+        ],
+    )
+    train(cfg)
+
+    rows = logged_rows(output_dir)
+    assert [float(row["gen_step"]) for row in rows] == [1, 2, 3, 4]
+    for name in LOSSES:
+        assert all(math.isfinite(float(row[f"train/{name}"])) for row in rows), name
+    # Learning rate of each of the 4 updates: constant for 2, then 1 - k/3 (the reference's linear rule).
+    lrs = [float(row["train/lr"]) for row in rows]
+    assert lrs == pytest.approx([2e-4, 2e-4, 2e-4 * 2 / 3, 2e-4 / 3], rel=1e-6)
+
+    samples = output_dir / "samples"
+    assert sorted(p.name for p in samples.iterdir()) == ["gen_step=000002.png", "gen_step=000004.png"]
+    with Image.open(output_dir / "samples.png") as grid:  # 6 rows (A, A->B, A->B->A, B, ...) x 2 test images
+        assert grid.size == (2 * 34 + 2, 6 * 34 + 2)
+
+    checkpoints = output_dir / "checkpoints"
+    expected = ["gen_step=000002.ckpt", "gen_step=000004.ckpt", "last.ckpt"]
+    assert sorted(p.name for p in checkpoints.iterdir()) == expected
+    checkpoint = torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=False)
+    assert checkpoint["global_step"] == 8  # 2 optimizer steps per generator update
+    assert [state["param_groups"][0]["lr"] for state in checkpoint["optimizer_states"]] == [0.0, 0.0]
+    module, config = load_module(checkpoints / "last.ckpt")
+    assert config.data.name == "horse2zebra"
+
+    translated = tmp_path / "translated"
+    arguments = [f"ckpt_path={checkpoints / 'last.ckpt'}", f"input={data_dir / 'horse2zebra' / 'testB'}"]
+    arguments += [f"output={translated}", "direction=b2a"]
+    assert translate_script().main(arguments) == 0
+    assert sorted(p.name for p in translated.iterdir()) == ["0.png", "1.png", "2.png"]
+    with Image.open(translated / "1.png") as image:
+        assert image.size == (32, 32)
+    assert translate_script().main(arguments) == 2  # never overwrites
+    assert "never overwrites" in capsys.readouterr().err
+
+
+def test_trains_on_the_cifar_cat_dog_pair(tmp_path: Path) -> None:
+    cfg = compose_config(tmp_path, ["data=cifar_pair", "steps=2"])
+    datamodule = instantiate(cfg.data)
+    datamodule.setup()
+    sizes = {split: len(images) for split, images in datamodule.domains.items()}
+    assert sizes == {"trainA": 493, "trainB": 475, "testA": 104, "testB": 87}
+    images, labels = sources.load_labelled("cifar10", Path(cfg.paths.data_dir), True, False, cfg.data.base_folder)
+    assert torch.equal(datamodule.domains["trainB"][0], images[labels == CIFAR10_CLASSES.index("dog")][0])
+
+    train(cfg)
+    rows = logged_rows(tmp_path)
+    assert len(rows) == 2
+    assert all(math.isfinite(float(row[f"train/{name}"])) for row in rows for name in LOSSES)
+    assert (tmp_path / "checkpoints" / "last.ckpt").is_file()
+    assert (tmp_path / "samples.png").is_file()
+
+
+def test_evaluator_scores_all_translated_test_images_in_both_directions(tmp_path: Path) -> None:
+    cfg = compose_config(tmp_path, ["data=cifar_pair"])
+    datamodule = instantiate(cfg.data)
+    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+    seen = []
+
+    def mean_gap(generated: torch.Tensor, real: torch.Tensor) -> float:
+        seen.append((len(generated), len(real)))
+        return float(generated.mean() - real.mean())
+
+    scores = TranslationScores(mean_gap, batch_size=40)(module, datamodule)
+    assert seen == [(104, 87), (87, 104)]  # every test cat translated vs every test dog, and the reverse
+    test_a, test_b = to_model_range(datamodule.test_images("a")), to_model_range(datamodule.test_images("b"))
+    expected = float(module.translate(test_a, "a2b").mean() - test_b.mean())
+    assert scores["fid_a2b"] == pytest.approx(expected, abs=1e-5)
+    assert set(scores) == {"fid_a2b", "fid_b2a"}
+
+
+def test_missing_domain_is_a_one_line_cli_error(tmp_path: Path) -> None:
+    write_domains(tmp_path / "data", {"trainA": 1, "trainB": 1, "testA": 1})
+    command = [sys.executable, str(ROOT / "train.py"), *TINY, "data=unpaired_folder", f"data.path={tmp_path / 'data'}"]
+    command += [f"hydra.run.dir={tmp_path / 'run'}", "steps=1"]
+    result = subprocess.run(command, capture_output=True, text=True, env=os.environ, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("error: ")
+    assert "testB does not exist" in result.stderr and "trainA/, trainB/, testA/, testB/" in result.stderr
+
+
+def test_single_domain_data_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs unpaired two-domain data"):
+        train(compose_config(tmp_path, ["data=cifar10_subset", "steps=1"]))
+
+
+def test_empty_domain_and_absent_download_are_data_errors(tmp_path: Path) -> None:
+    write_domains(tmp_path / "data", {"trainA": 1, "trainB": 0, "testA": 1, "testB": 1})
+    cfg = compose_config(tmp_path, ["data=unpaired_folder", f"data.path={tmp_path / 'data'}"])
+    with pytest.raises(DataError, match="trainB holds no images"):
+        instantiate(cfg.data).setup()
+    cfg = compose_config(tmp_path, ["data=apple2orange", f"paths.data_dir={tmp_path}", "data.download=false"])
+    with pytest.raises(DataError, match=r"apple2orange not found .* download https://\S+/apple2orange.zip"):
+        instantiate(cfg.data).setup()

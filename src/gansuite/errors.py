@@ -7,3 +7,7 @@ class ConfigError(ValueError):
 
 class DataError(RuntimeError):
     """Data that is missing, unreadable or unusable; the message names the path and the fix."""
+
+
+class DivergenceError(RuntimeError):
+    """Training produced a non-finite loss or parameter; the message names the loss, the step and the checkpoint."""

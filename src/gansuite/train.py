@@ -11,13 +11,16 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
-from gansuite.errors import ConfigError, DataError
+from gansuite.errors import ConfigError, DataError, DivergenceError
+from gansuite.validation import validate
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 
 
 def train(cfg: DictConfig) -> float | None:
+    validate(cfg)
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
@@ -26,6 +29,7 @@ def train(cfg: DictConfig) -> float | None:
     callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape))
     if evaluation is not None:
         callbacks.insert(0, evaluation)  # before the checkpoints, so they see this step's metrics
+    callbacks.insert(0, DivergenceGuard())  # first, so nothing evaluates or saves a NaN state
     loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
     trainer = instantiate(
         cfg.trainer,
@@ -40,9 +44,10 @@ def train(cfg: DictConfig) -> float | None:
 
 
 def user_error(error: BaseException) -> BaseException | None:
-    """The ConfigError or DataError behind `error` (Hydra's instantiate wraps them), or None for a bug."""
+    """The ConfigError, DataError or DivergenceError behind `error` (Hydra's instantiate wraps them), or None for a
+    bug."""
     while error is not None:
-        if isinstance(error, ConfigError | DataError):
+        if isinstance(error, ConfigError | DataError | DivergenceError):
             return error
         error = error.__cause__
     return None

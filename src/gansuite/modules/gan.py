@@ -85,7 +85,7 @@ class GAN(LightningModule):
     def sample(self, n: int) -> Tensor:
         return self.generate(self.sample_noise(n))
 
-    def training_step(self, real: Tensor, batch_idx: int) -> None:
+    def training_step(self, real: Tensor, batch_idx: int) -> dict[str, Tensor]:
         opt_d, opt_g = self.optimizers()
         generator_turn = self.global_step % self.optimizer_steps_per_generator_update == self.n_critic - 1
         fake = self.generator(self.sample_noise(real.shape[0]))
@@ -113,6 +113,8 @@ class GAN(LightningModule):
             self.untoggle_optimizer(opt_g)
             self.log("train/g_loss", g_loss, prog_bar=True)
             self.log("gen_step", float(self.generator_updates))
+            return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
+        return {"d_loss": d_loss.detach()}
 
     def _generator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         if not self.feature_matching:

@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from lightning.fabric.plugins import TorchCheckpointIO
 
+from gansuite.checkpoints import read_checkpoint
+
 
 class AtomicCheckpointIO(TorchCheckpointIO):
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any = None) -> None:
@@ -28,5 +30,8 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         os.replace(partial, path)
 
     def load_checkpoint(self, path: str | Path, map_location: Any = "cpu", weights_only: bool | None = None) -> dict:
-        """Loads tensors and plain containers only (`weights_only=True`) unless the caller asks otherwise."""
-        return super().load_checkpoint(path, map_location=map_location, weights_only=weights_only is not False)
+        """Loads tensors and plain containers only (`weights_only=True`) unless the caller asks otherwise; a
+        missing or torn file is a one-line ConfigError."""
+        if weights_only is False:
+            return super().load_checkpoint(path, map_location=map_location, weights_only=False)
+        return read_checkpoint(path, map_location)

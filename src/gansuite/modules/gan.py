@@ -12,6 +12,7 @@ import torch
 from lightning import LightningModule
 from torch import Tensor, nn
 
+from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.losses import AdversarialLoss, feature_matching_loss, gradient_penalty
 
@@ -124,6 +125,9 @@ class GAN(LightningModule):
             real_features = self.discriminator.features(real)
         g_loss = self.loss.generator_loss(self.discriminator.head(fake_features).squeeze(1))
         return g_loss + self.feature_matching * feature_matching_loss(real_features, fake_features)
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [self.optimizer_d(self.discriminator.parameters()), self.optimizer_g(self.generator.parameters())]

@@ -22,15 +22,18 @@ TINY = [
 TOY = ["data.num_samples=1024", "data.batch_size=64"]
 
 
-def start_cli(run_dir: Path, *overrides: str) -> subprocess.Popen:
-    """`python train.py` with this checkout's sources, writing into `run_dir`."""
+def start_cli_in(folder: Path, *arguments: str) -> subprocess.Popen:
+    """`python train.py *arguments` with this checkout's sources, started in `folder` (where ./logs goes)."""
     env = dict(os.environ, WANDB_MODE="offline")
     env.pop("HYDRA_FULL_ERROR", None)  # set, it would make Hydra print tracebacks for its own errors
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    command = [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *overrides]
-    return subprocess.Popen(
-        command, cwd=run_dir.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    command = [sys.executable, str(ROOT / "train.py"), *arguments]
+    return subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def start_cli(run_dir: Path, *overrides: str) -> subprocess.Popen:
+    """`python train.py` writing into `run_dir`."""
+    return start_cli_in(run_dir.parent, f"hydra.run.dir={run_dir}", *overrides)
 
 
 def finish(process: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:

@@ -36,7 +36,7 @@ class DivergenceGuard(Callback):
                     newly_bad = (first < 0) & ~torch.isfinite(value).all()
                     self.first_bad_step[name] = torch.where(newly_bad, trainer.global_step, first)
         self.batches += 1
-        if self.batches % trainer.log_every_n_steps == 0:
+        if self.batches % max(1, trainer.log_every_n_steps) == 0:
             self.check(trainer, pl_module)
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:

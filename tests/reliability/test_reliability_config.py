@@ -9,6 +9,7 @@ from gansuite.data.toy import GaussianMixture
 from gansuite.errors import ConfigError, DataError
 from gansuite.modules.gan import GAN
 from gansuite.train import train, user_error
+from gansuite.validation import validate
 
 
 class TwoDomainData(GaussianMixture):
@@ -82,3 +83,16 @@ def test_cli_prints_the_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert "Could not find 'model/foo'" in err
     assert "Available options in 'model':\n\tdcgan\n\tgan\n\twgan" in err
+
+
+SHIPPED = [
+    f"model={model} data={data}"
+    for model in ("gan", "wgan", "dcgan")
+    for data in ("ring8", "grid25", "two_gaussians", "mnist", "fashion_mnist", "cifar10", "cifar10_subset")
+    if not (model == "dcgan" and data in ("ring8", "grid25", "two_gaussians"))
+] + ["model=dcgan data=image_folder data.path=/any/folder", "loss=hinge", "loss=lsgan", "loss=minimax"]
+
+
+@pytest.mark.parametrize("overrides", SHIPPED)
+def test_shipped_configs_pass_validation(overrides: str, compose_config) -> None:
+    validate(compose_config(*overrides.split()))

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from conftest import TINY, TOY, finish, start_cli, user_error_line
+from reliability_helpers import TINY, TOY, finish, start_cli, user_error_line
 
 from gansuite.data.toy import GaussianMixture
 from gansuite.errors import ConfigError, DataError

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import TINY, finish, start_cli, user_error_line
 from PIL import Image
+from reliability_helpers import TINY, finish, start_cli, user_error_line
 
 from gansuite.data.image_folder import ImageFolder
 from gansuite.errors import DataError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY, TOY, finish, run_cli, start_cli, start_cli_in, user_error_line
+from reliability_helpers import TINY, TOY, finish, run_cli, start_cli, start_cli_in, user_error_line
 
 from gansuite.checkpoint_io import AtomicCheckpointIO
 from gansuite.checkpoints import load_module, read_checkpoint

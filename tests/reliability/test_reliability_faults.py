@@ -21,7 +21,7 @@ from gansuite.train import train, user_error
 DIVERGING = ["model.optimizer_d._target_=torch.optim.SGD", "~model.optimizer_d.betas", "model.optimizer_d.lr=10"]
 
 
-def wait_for(path: Path, process, timeout: float = 120) -> None:
+def wait_for(path: Path, process, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert process.poll() is None, process.communicate()

@@ -15,6 +15,8 @@ from torch import Tensor
 
 from gansuite.errors import DivergenceError
 
+MAX_UNCHECKED = 1024  # losses kept between checks at most, so a huge logging interval cannot hoard GPU memory
+
 
 class DivergenceGuard(Callback):
     def __init__(self) -> None:
@@ -32,7 +34,7 @@ class DivergenceGuard(Callback):
                 if isinstance(value, Tensor) and value.dim() == 0:
                     self.unchecked.append((trainer.global_step, name, value.detach()))
         self.batches += 1
-        if self.batches % max(1, trainer.log_every_n_steps) == 0:
+        if self.batches % max(1, trainer.log_every_n_steps) == 0 or len(self.unchecked) >= MAX_UNCHECKED:
             self.check(trainer, pl_module)
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:

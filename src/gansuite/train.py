@@ -12,8 +12,10 @@ from lightning import LightningModule
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
-from gansuite.errors import ConfigError, DataError
+from gansuite.errors import ConfigError, DataError, DivergenceError
+from gansuite.validation import validate
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 
@@ -24,6 +26,7 @@ def build_model(cfg: DictConfig, data_shape: tuple[int, ...]) -> LightningModule
 
 
 def train(cfg: DictConfig) -> float | None:
+    validate(cfg)
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     module = build_model(cfg, datamodule.shape)
@@ -32,6 +35,7 @@ def train(cfg: DictConfig) -> float | None:
     callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape))
     if evaluation is not None:
         callbacks.insert(0, evaluation)  # before the checkpoints, so they see this step's metrics
+    callbacks.insert(0, DivergenceGuard())  # first, so nothing evaluates or saves a NaN state
     loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
     trainer = instantiate(
         cfg.trainer,
@@ -46,9 +50,10 @@ def train(cfg: DictConfig) -> float | None:
 
 
 def user_error(error: BaseException) -> BaseException | None:
-    """The ConfigError or DataError behind `error` (Hydra's instantiate wraps them), or None for a bug."""
+    """The ConfigError, DataError or DivergenceError behind `error` (Hydra's instantiate wraps them), or None for a
+    bug."""
     while error is not None:
-        if isinstance(error, ConfigError | DataError):
+        if isinstance(error, ConfigError | DataError | DivergenceError):
             return error
         error = error.__cause__
     return None

@@ -4,6 +4,8 @@ import torch
 from torch import Tensor
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler
 
+from gansuite.errors import ConfigError
+
 
 class TensorBatches(Dataset):
     """Indexed by a list of row indices; returns those rows as one batch."""
@@ -21,6 +23,8 @@ class TensorBatches(Dataset):
 def tensor_loader(data: Tensor, batch_size: int) -> DataLoader:
     """Shuffled full batches of `data` (the last partial batch dropped, so every step sees `batch_size` rows)."""
     if batch_size > len(data):
-        raise ValueError(f"data.batch_size={batch_size} is larger than the dataset ({len(data)} items)")
+        raise ConfigError(
+            f"data.batch_size={batch_size} is larger than the dataset ({len(data)} items): lower data.batch_size"
+        )
     sampler = BatchSampler(RandomSampler(range(len(data))), batch_size, drop_last=True)
     return DataLoader(TensorBatches(data), sampler=sampler, batch_size=None)

@@ -1,5 +1,11 @@
-"""Any folder of images (CelebA, LSUN exports, your own), found recursively, center-cropped to a square."""
+"""Any folder of images (CelebA, LSUN exports, your own), found recursively, center-cropped to a square.
 
+Unreadable files stop the run with their path before training starts (a header check of every file at setup), or
+are skipped with a count when `skip_corrupt` is set. A file whose header reads but whose pixels do not (a truncated
+JPEG) is only found when loaded: it stops the run then, or is replaced by the next file with a warning.
+"""
+
+import warnings
 from pathlib import Path
 
 from PIL import Image
@@ -26,39 +32,87 @@ def list_images(folder: Path) -> list[Path]:
     return files
 
 
-class ImageFiles(Dataset):
-    """Image files as uint8 (C, size, size): shorter side resized to `size`, then center-cropped."""
+def unreadable(path: Path) -> str | None:
+    """Why `path` is not a readable image (its header and, for PNG and others, its checksums), or None if it is."""
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except Exception as error:  # PIL raises OSError, SyntaxError, ValueError... for broken files
+        return f"{type(error).__name__}: {error}"
+    return None
 
-    def __init__(self, files: list[Path], size: int, channels: int = 3) -> None:
+
+def readable_images(files: list[Path], skip_corrupt: bool) -> list[Path]:
+    """`files` without the unreadable ones when `skip_corrupt`, else a DataError naming the first unreadable file."""
+    broken = {}
+    for path in files:
+        reason = unreadable(path)
+        if reason is not None and not skip_corrupt:
+            raise DataError(f"cannot read image {path} ({reason}): delete or replace it, or set data.skip_corrupt=true")
+        if reason is not None:
+            broken[path] = reason
+    if broken:
+        first, reason = next(iter(broken.items()))
+        warnings.warn(
+            f"skipped {len(broken)} unreadable image(s) of {len(files)} (data.skip_corrupt=true); first: {first} "
+            f"({reason})",
+            stacklevel=2,
+        )
+    if len(broken) == len(files):
+        raise DataError(f"none of the {len(files)} images under {files[0].parent} can be read")
+    return [path for path in files if path not in broken]
+
+
+class ImageFiles(Dataset):
+    """Image files as uint8 (C, size, size): shorter side resized to `size`, then center-cropped.
+
+    Grayscale, palette and RGBA files are converted to RGB (or to L for `channels=1`).
+    """
+
+    def __init__(self, files: list[Path], size: int, channels: int = 3, skip_corrupt: bool = False) -> None:
         self.files = files
         self.mode = "RGB" if channels == 3 else "L"
+        self.skip_corrupt = skip_corrupt
         self.transform = v2.Compose([v2.PILToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size)])
 
     def __len__(self) -> int:
         return len(self.files)
 
     def __getitem__(self, index: int) -> Tensor:
-        path = self.files[index]
-        try:
-            with Image.open(path) as image:
-                image = image.convert(self.mode)  # grayscale, palette and RGBA files become RGB (or L)
-        except OSError as error:
-            raise DataError(f"cannot read image {path}: {error}") from error
-        return self.transform(image)
+        for offset in range(len(self.files)):
+            path = self.files[(index + offset) % len(self.files)]
+            try:
+                with Image.open(path) as image:
+                    return self.transform(image.convert(self.mode))
+            except OSError as error:
+                if not self.skip_corrupt:
+                    raise DataError(
+                        f"cannot read image {path} ({error}): delete or replace it, or set data.skip_corrupt=true"
+                    ) from error
+                warnings.warn(f"skipped unreadable image {path} ({error}); using the next file", stacklevel=2)
+        raise DataError(f"none of the {len(self.files)} images under {self.files[0].parent} can be read")
 
 
 class ImageFolder(ImageDataModule):
     def __init__(
-        self, path: str, image_size: int = 64, channels: int = 3, batch_size: int = 64, num_workers: int = 2
+        self,
+        path: str,
+        image_size: int = 64,
+        channels: int = 3,
+        batch_size: int = 64,
+        num_workers: int = 2,
+        skip_corrupt: bool = False,
     ) -> None:
         super().__init__(image_size, channels, batch_size)
         self.path = Path(path)
         self.num_workers = num_workers
+        self.skip_corrupt = skip_corrupt
         self.dataset: ImageFiles | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if self.dataset is None:
-            self.dataset = ImageFiles(list_images(self.path), self.image_size, self.channels)
+            files = readable_images(list_images(self.path), self.skip_corrupt)
+            self.dataset = ImageFiles(files, self.image_size, self.channels, self.skip_corrupt)
             if self.batch_size > len(self.dataset):
                 raise DataError(
                     f"data.batch_size={self.batch_size} is larger than the {len(self.dataset)} images in "

@@ -12,6 +12,7 @@ import torch
 from lightning import LightningModule
 from torch import Tensor, nn
 
+from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.losses import AdversarialLoss, feature_matching_loss, gradient_penalty
 
@@ -85,7 +86,7 @@ class GAN(LightningModule):
     def sample(self, n: int) -> Tensor:
         return self.generate(self.sample_noise(n))
 
-    def training_step(self, real: Tensor, batch_idx: int) -> None:
+    def training_step(self, real: Tensor, batch_idx: int) -> dict[str, Tensor]:
         opt_d, opt_g = self.optimizers()
         generator_turn = self.global_step % self.optimizer_steps_per_generator_update == self.n_critic - 1
         fake = self.generator(self.sample_noise(real.shape[0]))
@@ -113,6 +114,8 @@ class GAN(LightningModule):
             self.untoggle_optimizer(opt_g)
             self.log("train/g_loss", g_loss, prog_bar=True)
             self.log("gen_step", float(self.generator_updates))
+            return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
+        return {"d_loss": d_loss.detach()}
 
     def _generator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         if not self.feature_matching:
@@ -122,6 +125,9 @@ class GAN(LightningModule):
             real_features = self.discriminator.features(real)
         g_loss = self.loss.generator_loss(self.discriminator.head(fake_features).squeeze(1))
         return g_loss + self.feature_matching * feature_matching_loss(real_features, fake_features)
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [self.optimizer_d(self.discriminator.parameters()), self.optimizer_g(self.generator.parameters())]

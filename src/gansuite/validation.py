@@ -1,0 +1,142 @@
+"""Config checks that run before any data is read or network built, so a typo fails in the first second.
+
+Only cheap, config-level checks live here. Checks that need a built object stay where that object is made and
+raise the same ConfigError: n_critic < 1 and a Wasserstein loss without a Lipschitz constraint (GAN), conv nets on
+2-D points or image sizes the DCGAN nets cannot make (nets/dcgan.py), a batch larger than a dataset whose size is
+only known once read (data/batches.py).
+
+Two-domain models (image translation such as CycleGAN) and data are matched by markers on their `_target_`: a
+model class that trains on two unpaired domains sets the class attribute `needs_domains = True`; a datamodule class
+that provides two domains has an attribute (or property) named `domains`.
+"""
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from gansuite.errors import ConfigError
+
+
+def validate(cfg: DictConfig) -> None:
+    """Raises ConfigError naming the first problem in `cfg` and its fix; returns None for a config that can train."""
+    _check_missing(cfg)
+    _check_positive_int(cfg.steps, "steps", "the number of generator updates, e.g. steps=5000")
+    _check_schedules(cfg)
+    _check_optimizers(cfg.model)
+    _check_model_numbers(cfg.model)
+    _check_batch_size(cfg.data)
+    _check_domains(_target(cfg.model, "model"), _target(cfg.data, "data"))
+    _target(cfg.loss, "loss")
+    _check_checkpoint(cfg.get("ckpt_path"))
+
+
+def _check_missing(cfg: DictConfig) -> None:
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        key = missing[0]
+        hint = "/path/to/images" if key == "data.path" else "<value>"
+        raise ConfigError(f"{key} is required but not set: pass {key}={hint} on the command line")
+
+
+def _check_positive_int(value: Any, key: str, meaning: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{key} must be a positive integer ({meaning}), got {value!r}")
+
+
+def _check_schedules(cfg: DictConfig) -> None:
+    """Every `every_n_*` period anywhere in the config (callbacks, metrics) is a positive integer."""
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                key_path = f"{path}.{key}" if path else str(key)
+                if str(key).startswith("every_n") and value is not None:
+                    _check_positive_int(OmegaConf.select(cfg, key_path), key_path, "a period in generator updates")
+                walk(value, key_path)
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{path}.{index}")
+
+    # Unresolved, so that interpolations to Hydra's runtime (the output dir) are only resolved where needed.
+    walk(OmegaConf.to_container(cfg, resolve=False), "")
+
+
+def _check_optimizers(model: DictConfig) -> None:
+    for name in (key for key in model if str(key).startswith("optimizer")):
+        optimizer = model[name]
+        if not isinstance(optimizer, DictConfig):
+            continue
+        lr = optimizer.get("lr")
+        if lr is not None and not (isinstance(lr, int | float) and lr > 0):
+            raise ConfigError(f"model.{name}.lr must be a positive number, got {lr!r}: set e.g. model.{name}.lr=2e-4")
+        betas = optimizer.get("betas")
+        if betas is not None and not all(isinstance(b, int | float) and 0 <= b < 1 for b in betas):
+            raise ConfigError(
+                f"model.{name}.betas must be two numbers in [0, 1), got {list(betas)}: set e.g. "
+                f"model.{name}.betas=[0.5,0.999]"
+            )
+
+
+def _check_model_numbers(model: DictConfig) -> None:
+    latent_dim = model.get("latent_dim")
+    if latent_dim is not None:
+        _check_positive_int(latent_dim, "model.latent_dim", "the size of the noise vector, e.g. 64")
+    for key in ("gradient_penalty", "feature_matching"):
+        weight = model.get(key)
+        if weight is not None and weight < 0:
+            raise ConfigError(
+                f"model.{key} is a loss weight and must be >= 0, got {weight}: set model.{key}=0 to disable"
+            )
+    clip = model.get("weight_clip")
+    if clip is not None and clip <= 0:
+        raise ConfigError(f"model.weight_clip must be > 0 or null, got {clip}: set e.g. model.weight_clip=0.01")
+
+
+def _check_batch_size(data: DictConfig) -> None:
+    batch_size = data.get("batch_size")
+    if batch_size is None:
+        return
+    _check_positive_int(batch_size, "data.batch_size", "samples per step, e.g. 64")
+    num_samples = data.get("num_samples")
+    if num_samples is not None and batch_size > num_samples:
+        raise ConfigError(
+            f"data.batch_size={batch_size} is larger than the dataset (data.num_samples={num_samples}): lower "
+            "data.batch_size or raise data.num_samples"
+        )
+
+
+def _target(node: DictConfig, group: str) -> Any:
+    """The class or function that `group._target_` names, imported; a ConfigError when it cannot be."""
+    target = node.get("_target_")
+    if target is None:
+        raise ConfigError(f"{group} has no _target_: choose a {group} with {group}=<option>")
+    module_name, _, name = target.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise ConfigError(f"{group}._target_={target} cannot be imported ({error}): check its spelling") from error
+
+
+def _check_domains(model: Any, data: Any) -> None:
+    needs_domains = bool(getattr(model, "needs_domains", False))
+    has_domains = hasattr(data, "domains")
+    if needs_domains and not has_domains:
+        raise ConfigError(
+            f"{model.__name__} translates between two unpaired image domains but {data.__name__} holds a single "
+            "domain: choose an unpaired two-domain dataset (data=<two-domain option>)"
+        )
+    if has_domains and not needs_domains:
+        raise ConfigError(
+            f"{data.__name__} holds two unpaired image domains, which {model.__name__} cannot train on: use a "
+            "two-domain model such as model=cyclegan, or a single-domain dataset"
+        )
+
+
+def _check_checkpoint(ckpt_path: str | None) -> None:
+    if ckpt_path is not None and not Path(ckpt_path).is_file():
+        raise ConfigError(
+            f"ckpt_path={ckpt_path} is not a file: pass an existing checkpoint such as "
+            "<run dir>/checkpoints/last.ckpt, or drop ckpt_path to start fresh"
+        )

@@ -1,0 +1,50 @@
+"""Shared by the reliability tests: tiny-run overrides and the real CLI as a subprocess."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Small MLPs, no progress bar; TOY: a small sample of the default toy data. A generator update takes milliseconds.
+TINY = [
+    "model.generator.mlp.width=32",
+    "model.discriminator.mlp.width=32",
+    "model.latent_dim=8",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+]
+TOY = ["data.num_samples=1024", "data.batch_size=64"]
+
+
+def start_cli_in(folder: Path, *arguments: str) -> subprocess.Popen:
+    """`python train.py *arguments` with this checkout's sources, started in `folder` (where ./logs goes)."""
+    env = dict(os.environ, WANDB_MODE="offline")
+    env.pop("HYDRA_FULL_ERROR", None)  # set, it would make Hydra print tracebacks for its own errors
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
+    command = [sys.executable, str(ROOT / "train.py"), *arguments]
+    return subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def start_cli(run_dir: Path, *overrides: str) -> subprocess.Popen:
+    """`python train.py` writing into `run_dir`."""
+    return start_cli_in(run_dir.parent, f"hydra.run.dir={run_dir}", *overrides)
+
+
+def finish(process: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of a started CLI run."""
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
+
+
+def run_cli(run_dir: Path, *overrides: str) -> tuple[int, str, str]:
+    return finish(start_cli(run_dir, *overrides))
+
+
+def user_error_line(stderr: str) -> str:
+    """The CLI's one-line error; fails the test when there is none, several, or a traceback."""
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1, stderr
+    return lines[0]

@@ -19,14 +19,18 @@ ARGUMENT = "resume="
 
 
 def checkpoint_to_resume(run_dir: Path) -> Path:
-    """The checkpoint a resumed run starts from: the run's last.ckpt."""
-    path = run_dir / "checkpoints" / "last.ckpt"
-    if not path.is_file():
+    """The checkpoint a resumed run starts from: the run's newest last*.ckpt.
+
+    Lightning writes last-v1.ckpt rather than overwrite a last.ckpt it did not write itself (after a resume from an
+    explicit ckpt_path), so the newest of them is the last state.
+    """
+    candidates = sorted((run_dir / "checkpoints").glob("last*.ckpt"), key=lambda path: path.stat().st_mtime)
+    if not candidates:
         raise ConfigError(
-            f"resume={run_dir}: there is no {path} (the run stopped before its first checkpoint); "
-            "start the run again without resume=, or pass ckpt_path=<checkpoint> with resume="
+            f"resume={run_dir}: there is no {run_dir / 'checkpoints' / 'last.ckpt'} (the run stopped before its "
+            "first checkpoint); start the run again without resume=, or pass ckpt_path=<checkpoint> with resume="
         )
-    return path
+    return candidates[-1]
 
 
 def recorded_overrides(run_dir: Path) -> list[str]:

@@ -31,7 +31,7 @@ class Evaluation(Callback):
         values = {f"val/{name}": float(value) for name, value in values.items()}
         if trainer.world_size > 1:  # each rank evaluated its own samples: all report their mean, so all agree
             local = torch.tensor(list(values.values()), dtype=torch.float64, device=pl_module.device)
-            values = dict(zip(values, trainer.strategy.reduce(local, reduce_op="mean").tolist()))
+            values = dict(zip(values, trainer.strategy.reduce(local, reduce_op="mean").tolist(), strict=True))
         return values
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:

@@ -1,9 +1,9 @@
 """At the end of a sweep (`python train.py -m ...`), one table of every job: summary.csv and summary.md.
 
-For each job: its overrides, the final metrics (its metrics.json), and the best value of the monitored metric over
-the periodic evaluations (its csv/metrics.csv) with the generator update where it was reached. The monitored
-metric (`metrics.monitor`) is the one sweeps minimise, so lower is better. A job that wrote no metrics.json shows
-as `no metrics`, so a crash is visible in the table instead of silently missing.
+For each job: the overrides that set it apart from the other jobs, the final metrics (its metrics.json), and the
+best value of the monitored metric over the periodic evaluations (its csv/metrics.csv) with the generator update
+where it was reached. The monitored metric (`metrics.monitor`) is the one sweeps minimise, so lower is better.
+A job that wrote no metrics.json shows as `no metrics`, so a crash is visible in the table instead of missing.
 """
 
 import csv
@@ -16,8 +16,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 
-def best_of(metrics_csv: Path, monitor: str) -> tuple[float, float] | tuple[None, None]:
-    """(lowest value of `monitor`, generator update where it occurred) over the rows of a CSV log."""
+def best_of(metrics_csv: Path, monitor: str, final_step: int) -> tuple[float, float] | tuple[None, None]:
+    """(lowest value of `monitor`, generator update where it occurred) over the rows of a CSV log.
+
+    The final evaluation's row is the one without a gen_step: it happened at `final_step`.
+    """
     if not metrics_csv.is_file():
         return None, None
     with metrics_csv.open(newline="") as file:
@@ -26,20 +29,22 @@ def best_of(metrics_csv: Path, monitor: str) -> tuple[float, float] | tuple[None
     if not finite:
         return None, None
     best = min(finite, key=lambda row: float(row[monitor]))
-    return float(best[monitor]), float(best["gen_step"]) if best.get("gen_step") else None
+    return float(best[monitor]), float(best["gen_step"]) if best.get("gen_step") else final_step
 
 
-def job_row(job_dir: Path) -> dict[str, Any]:
+def job_row(job_dir: Path, shared: set[str]) -> dict[str, Any]:
     overrides = OmegaConf.load(job_dir / ".hydra" / "overrides.yaml")
     config = OmegaConf.load(job_dir / ".hydra" / "config.yaml")
-    row: dict[str, Any] = {"job": job_dir.name, "overrides": " ".join(overrides)}
+    row: dict[str, Any] = {"job": job_dir.name, "overrides": " ".join(o for o in overrides if o not in shared)}
     metrics_json = job_dir / "metrics.json"
     if not metrics_json.is_file():
         return {**row, "status": "no metrics"}
-    row.update({"status": "done", **{f"final {k}": v for k, v in json.loads(metrics_json.read_text()).items()}})
+    final = json.loads(metrics_json.read_text())
+    row.update({"status": "done", **{f"final {k}": v for k, v in final.items()}})
     monitor = OmegaConf.select(config, "metrics.monitor")
     if monitor:
-        row[f"best {monitor}"], row["best at gen_step"] = best_of(job_dir / "csv" / "metrics.csv", monitor)
+        best = best_of(job_dir / "csv" / "metrics.csv", monitor, final["generator_updates"])
+        row[f"best {monitor}"], row["best at gen_step"] = best
     return row
 
 
@@ -58,7 +63,10 @@ def format_value(value: Any) -> str:
 
 
 def write_summary(sweep_dir: Path) -> list[dict[str, Any]]:
-    rows = [job_row(job) for job in job_dirs(sweep_dir)]
+    jobs = job_dirs(sweep_dir)
+    overrides = [set(OmegaConf.load(job / ".hydra" / "overrides.yaml")) for job in jobs]
+    shared = set.intersection(*overrides) if len(jobs) > 1 else set()  # the same in every job: not worth a column
+    rows = [job_row(job, shared) for job in jobs]
     columns = list(dict.fromkeys(key for row in rows for key in row))
     with (sweep_dir / "summary.csv").open("w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=columns)

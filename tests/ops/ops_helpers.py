@@ -18,8 +18,11 @@ TINY = [
 ]
 
 
-def train_command(*overrides: str, script: str = "train.py") -> list[str]:
-    return [sys.executable, str(ROOT / script), *(TINY if script == "train.py" else []), *overrides]
+def train_command(*arguments: str, script: str = "train.py") -> list[str]:
+    """`python <script> [flags] [TINY] [overrides]`: Hydra's parser wants its flags (-m) before the overrides."""
+    flags = [argument for argument in arguments if argument.startswith("-")]
+    overrides = [argument for argument in arguments if not argument.startswith("-")]
+    return [sys.executable, str(ROOT / script), *flags, *(TINY if script == "train.py" else []), *overrides]
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:

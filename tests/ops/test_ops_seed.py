@@ -11,7 +11,7 @@ from gansuite.train import train
 
 def losses(tmp_path: Path, seed: int, logger: str = "csv") -> list[tuple[float, float]]:
     overrides = [
-        *TINY,
+        *(override for override in TINY if not override.startswith("metrics.")),
         f"seed={seed}",
         "steps=100",
         f"logger={logger}",
@@ -24,7 +24,8 @@ def losses(tmp_path: Path, seed: int, logger: str = "csv") -> list[tuple[float, 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         train(compose("config", overrides=overrides))
     with (tmp_path / "csv" / "metrics.csv").open() as file:
-        return [(float(row["train/d_loss"]), float(row["train/g_loss"])) for row in csv.DictReader(file)]
+        rows = [row for row in csv.DictReader(file) if row["train/d_loss"]]
+    return [(float(row["train/d_loss"]), float(row["train/g_loss"])) for row in rows]
 
 
 def test_same_seed_same_losses_other_seed_other_losses(tmp_path):

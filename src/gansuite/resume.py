@@ -16,6 +16,7 @@ from omegaconf import OmegaConf
 from gansuite.errors import ConfigError
 
 ARGUMENT = "resume="
+NOT_CARRIED = ("ckpt_path=", "hparams_search=")  # the old start point; a sweep's search (resume one trial instead)
 
 
 def checkpoint_to_resume(run_dir: Path) -> Path:
@@ -34,11 +35,11 @@ def checkpoint_to_resume(run_dir: Path) -> Path:
 
 
 def recorded_overrides(run_dir: Path) -> list[str]:
-    """The overrides of the run's latest invocation (a resume records its expanded list), minus its ckpt_path."""
+    """The overrides of the run's latest invocation (a resume records its expanded list), minus NOT_CARRIED."""
     records = sorted((run_dir / ".hydra").glob("resume-*/overrides.yaml")) or [run_dir / ".hydra" / "overrides.yaml"]
     if not records[-1].is_file():
         raise ConfigError(f"resume={run_dir}: not a run directory of train.py (no {records[-1]})")
-    return [override for override in OmegaConf.load(records[-1]) if not override.startswith("ckpt_path=")]
+    return [override for override in OmegaConf.load(records[-1]) if not override.startswith(NOT_CARRIED)]
 
 
 def is_override(argument: str) -> bool:

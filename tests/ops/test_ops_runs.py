@@ -12,7 +12,7 @@ import torch
 from ops_helpers import ROOT, environment, run, train_command, wandb_records
 
 from gansuite.checkpoints import load_module
-from gansuite.resume import checkpoint_to_resume
+from gansuite.resume import checkpoint_to_resume, expand_resume
 
 RESUMED_STEPS = 15
 
@@ -128,3 +128,17 @@ def test_sample_script_writes_grid_and_samples_of_the_ema_generator(killed_and_r
     # near-orthogonal Gaussian latents has about 1/sqrt(2) of it).
     norms = latents.norm(dim=-1)
     assert (norms[:, 1:-1] > 0.9 * norms[:, [0, -1]].min(dim=1, keepdim=True).values).all()
+
+
+def test_resume_expands_to_the_recorded_overrides_then_the_new_ones(tmp_path):
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("[model=wgan, steps=100, hparams_search=optuna]\n")
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"")
+    argv = expand_resume(["train.py", "steps=200", f"resume={tmp_path}", "--cfg", "job"])
+    assert argv[:3] == ["train.py", "--cfg", "job"]  # Hydra's flags before the overrides
+    assert argv[3:6] == ["model=wgan", "steps=100", "steps=200"]  # the later steps= wins; the search is not rerun
+    assert argv[6] == f"hydra.run.dir='{tmp_path}'" and argv[7].startswith("hydra.output_subdir='.hydra/resume-")
+    assert argv[8] == f"ckpt_path='{tmp_path}/checkpoints/last.ckpt'"
+    explicit = expand_resume(["train.py", f"resume={tmp_path}", "ckpt_path=a.ckpt"])
+    assert [a for a in explicit if a.startswith("ckpt_path=")] == ["ckpt_path=a.ckpt"]

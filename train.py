@@ -1,6 +1,6 @@
 """Train a GAN: `python train.py [group=option ...] [key=value ...]`. See README.md."""
 
-from gansuite.train import main
+from gansuite.train import cli
 
 if __name__ == "__main__":
-    main()
+    cli()

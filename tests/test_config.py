@@ -3,9 +3,9 @@
 import itertools
 
 import pytest
+from conftest import compose_config
 from hydra.utils import instantiate
 
-from conftest import compose_config
 from gansuite.errors import ConfigError
 from gansuite.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, WassersteinLoss
 from gansuite.train import build_model, user_error

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import hydra
 import lightning as L
-from lightning import LightningModule
 from hydra.utils import instantiate
+from lightning import LightningModule
 from omegaconf import DictConfig, OmegaConf
 
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
 from gansuite.errors import ConfigError, DataError, DivergenceError
+from gansuite.resume import expand_resume
 from gansuite.validation import validate
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
@@ -70,3 +71,13 @@ def main(cfg: DictConfig) -> float | None:
             raise
         print(f"error: {cause}", file=sys.stderr, flush=True)
         sys.exit(2)
+
+
+def cli() -> None:
+    """`python train.py ...`: expands `resume=<run dir>` (see gansuite.resume) before Hydra reads the arguments."""
+    try:
+        sys.argv = expand_resume(sys.argv)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    main()

@@ -13,8 +13,8 @@ from reliability_helpers import TINY, TOY, finish, run_cli, start_cli, start_cli
 
 from gansuite.checkpoint_io import AtomicCheckpointIO
 from gansuite.checkpoints import load_module, read_checkpoint
-from gansuite.csv_logger import AppendingCSVLogger
 from gansuite.errors import ConfigError
+from gansuite.loggers.csv_logger import AppendingCSVLogger
 from gansuite.train import train, user_error
 
 # Plain SGD at learning rate 10 on the discriminator: finite for a few updates, then NaN (the config hook).

@@ -28,7 +28,11 @@ class Evaluation(Callback):
     def evaluate(self, trainer: Trainer, pl_module: LightningModule) -> dict[str, float]:
         with torch.no_grad():
             values = self.evaluator(pl_module, trainer.datamodule)
-        return {f"val/{name}": float(value) for name, value in values.items()}
+        values = {f"val/{name}": float(value) for name, value in values.items()}
+        if trainer.world_size > 1:  # each rank evaluated its own samples: all report their mean, so all agree
+            local = torch.tensor(list(values.values()), dtype=torch.float64, device=pl_module.device)
+            values = dict(zip(values, trainer.strategy.reduce(local, reduce_op="mean").tolist(), strict=True))
+        return values
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
         step = finished_generator_update(trainer, pl_module)

@@ -1,4 +1,5 @@
-"""Stores the composed run configuration in every checkpoint, so scripts can rebuild the model from it alone."""
+"""Stores the composed run configuration in every checkpoint, so scripts can rebuild the model from it alone, and
+logs it to every logger, so dashboards can show, filter and group runs by it."""
 
 from typing import Any
 
@@ -12,3 +13,7 @@ class RunConfig(Callback):
 
     def on_save_checkpoint(self, trainer: Trainer, pl_module: LightningModule, checkpoint: dict[str, Any]) -> None:
         checkpoint["gansuite"] = {"config": self.config, "data_shape": list(self.data_shape)}
+
+    def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        for logger in trainer.loggers:
+            logger.log_hyperparams(self.config)

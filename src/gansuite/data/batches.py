@@ -1,8 +1,10 @@
 """Whole-batch loading from an in-memory tensor: one index per batch instead of one collate per sample."""
 
+from collections.abc import Iterator
+
 import torch
 from torch import Tensor
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler
+from torch.utils.data import DataLoader, Dataset, Sampler
 
 from gansuite.errors import ConfigError
 
@@ -20,11 +22,34 @@ class TensorBatches(Dataset):
         return self.data[torch.as_tensor(indices)]
 
 
+class ShuffledBatches(Sampler[Tensor]):
+    """Full batches of row indices from a permutation drawn from (seed, epoch), not from the global RNG.
+
+    Under DDP, Lightning wraps this sampler and gives each rank every world_size-th batch of the list; the list is
+    the same on every rank because the permutation depends on the seed and epoch alone, so the ranks' shards are
+    disjoint. Lightning calls `set_epoch` (through its wrapper too), so every epoch has a new order.
+    """
+
+    def __init__(self, num_rows: int, batch_size: int, seed: int) -> None:
+        self.num_rows, self.batch_size, self.seed = num_rows, batch_size, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return self.num_rows // self.batch_size
+
+    def __iter__(self) -> Iterator[Tensor]:
+        order = torch.randperm(self.num_rows, generator=torch.Generator().manual_seed(self.seed + self.epoch))
+        return iter(order[: len(self) * self.batch_size].split(self.batch_size))
+
+
 def tensor_loader(data: Tensor, batch_size: int) -> DataLoader:
     """Shuffled full batches of `data` (the last partial batch dropped, so every step sees `batch_size` rows)."""
     if batch_size > len(data):
         raise ConfigError(
             f"data.batch_size={batch_size} is larger than the dataset ({len(data)} items): lower data.batch_size"
         )
-    sampler = BatchSampler(RandomSampler(range(len(data))), batch_size, drop_last=True)
+    sampler = ShuffledBatches(len(data), batch_size, seed=torch.initial_seed())  # seed_everything's seed
     return DataLoader(TensorBatches(data), sampler=sampler, batch_size=None)

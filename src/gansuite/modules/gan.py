@@ -11,6 +11,7 @@ from collections.abc import Callable
 import torch
 from lightning import LightningModule
 from torch import Tensor, nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
@@ -34,6 +35,7 @@ class GAN(LightningModule):
         weight_clip: float | None = None,
         feature_matching: float = 0.0,
         num_fixed_samples: int = 64,
+        ema_decay: float | None = None,
     ) -> None:
         super().__init__()
         if n_critic < 1:
@@ -57,6 +59,18 @@ class GAN(LightningModule):
         self.feature_matching = feature_matching
         self.generator = generator(latent_dim=latent_dim, data_shape=self.data_shape)
         self.discriminator = discriminator(data_shape=self.data_shape)
+        # The exponential moving average of the generator's weights and buffers (Karras et al. 2018), updated after
+        # every generator step; when on, it is what generate/sample (so grids and metrics) use. A submodule, so
+        # checkpoints carry it.
+        self.ema_generator: AveragedModel | None = None
+        if ema_decay:
+            if not 0 < ema_decay < 1:
+                raise ConfigError(
+                    f"model.ema_decay must be in (0, 1) (e.g. 0.999) or null to turn EMA off, got {ema_decay}"
+                )
+            average = get_ema_multi_avg_fn(ema_decay)
+            self.ema_generator = AveragedModel(self.generator, multi_avg_fn=average, use_buffers=True)
+            self.ema_generator.requires_grad_(False)
         # A buffer, so the sample grids of a resumed run continue from the same noise.
         self.register_buffer("fixed_noise", torch.randn(num_fixed_samples, latent_dim))
 
@@ -76,11 +90,13 @@ class GAN(LightningModule):
 
     @torch.no_grad()
     def generate(self, z: Tensor) -> Tensor:
-        """Generator outputs for `z` in eval mode (batch norm on running statistics), restoring the mode after."""
-        was_training = self.generator.training
-        self.generator.eval()
-        samples = self.generator(z.to(self.device))
-        self.generator.train(was_training)
+        """Outputs of the EMA generator when on, else the generator, for `z` in eval mode (batch norm on running
+        statistics), restoring the mode after."""
+        generator = self.generator if self.ema_generator is None else self.ema_generator
+        was_training = generator.training
+        generator.eval()
+        samples = generator(z.to(self.device))
+        generator.train(was_training)
         return samples
 
     def sample(self, n: int) -> Tensor:
@@ -112,6 +128,8 @@ class GAN(LightningModule):
             self.manual_backward(g_loss)
             opt_g.step()
             self.untoggle_optimizer(opt_g)
+            if self.ema_generator is not None:
+                self.ema_generator.update_parameters(self.generator)
             self.log("train/g_loss", g_loss, prog_bar=True)
             self.log("gen_step", float(self.generator_updates))
             return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard

@@ -1,0 +1,91 @@
+"""Samples from a trained generator, as files: `python scripts/sample.py ckpt_path=<ckpt> [key=value ...]`.
+
+Keys: n=64 samples, seed=0, out=<path without suffix> (default <run dir>/generated/<checkpoint>_seed<seed>),
+device=cpu, and interpolate=true for `rows` latent interpolations of `steps` points each instead. Writes <out>.png
+(an image grid with one interpolation per row, or for 2-D toy data a scatter plot over the real data) and <out>.npz
+(`samples` in the model's output range and the `latents` they came from). A run with EMA samples its EMA generator.
+"""
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+from torch import Tensor
+
+from gansuite.checkpoints import load_module
+from gansuite.errors import ConfigError
+from gansuite.plots import plot_toy, save_image_grid
+
+DEFAULTS = {
+    "ckpt_path": "???",
+    "n": 64,
+    "seed": 0,
+    "interpolate": False,
+    "rows": 8,
+    "steps": 10,
+    "out": None,
+    "device": "cpu",
+}
+
+
+def slerp(start: Tensor, end: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation (White 2016): stays where Gaussian latents have their mass, unlike a straight line."""
+    cos = (start * end).sum(-1, keepdim=True) / (start.norm(dim=-1, keepdim=True) * end.norm(dim=-1, keepdim=True))
+    angle = torch.acos(cos.clamp(-1 + 1e-7, 1 - 1e-7))
+    return (torch.sin((1 - t) * angle) * start + torch.sin(t * angle) * end) / torch.sin(angle)
+
+
+def latents(args, latent_dim: int) -> Tensor:
+    generator = torch.Generator().manual_seed(args.seed)
+    if not args.interpolate:
+        return torch.randn(args.n, latent_dim, generator=generator)
+    start, end = torch.randn(2, args.rows, 1, latent_dim, generator=generator)
+    t = torch.linspace(0, 1, args.steps).view(1, args.steps, 1)
+    return slerp(start, end, t).reshape(args.rows * args.steps, latent_dim)
+
+
+def parse(argv: list[str]):
+    args = OmegaConf.create(DEFAULTS)
+    OmegaConf.set_struct(args, True)
+    try:
+        args = OmegaConf.merge(args, OmegaConf.from_cli(argv))
+        args.ckpt_path  # noqa: B018 -- raises when missing
+    except OmegaConfBaseException as error:
+        problem = str(error).splitlines()[0]
+        raise ConfigError(f"{problem}; usage: scripts/sample.py ckpt_path=<ckpt> [{' '.join(DEFAULTS)}]") from None
+    return args
+
+
+def main(argv: list[str]) -> Path:
+    args = parse(argv)
+    module, config = load_module(args.ckpt_path, map_location=args.device)
+    ckpt = Path(args.ckpt_path)
+    run_dir = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
+    suffix = "_interpolation" if args.interpolate else ""
+    out = Path(args.out) if args.out else run_dir / "generated" / f"{ckpt.stem}_seed{args.seed}{suffix}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    z = latents(args, module.latent_dim)
+    samples = module.generate(z).cpu()
+    np.savez(out.with_suffix(".npz"), samples=samples.numpy(), latents=z.numpy())
+    if len(module.data_shape) == 3:
+        rows = args.steps if args.interpolate else math.ceil(math.sqrt(len(samples)))
+        save_image_grid(samples, out.with_suffix(".png"), nrow=rows)
+    else:
+        datamodule = instantiate(config.data)
+        datamodule.setup("fit")
+        plot_toy(datamodule.sample(2000), samples, out.with_suffix(".png"), f"{ckpt.stem}, seed {args.seed}")
+    print(f"wrote {out}.png and {out}.npz ({len(samples)} samples)", flush=True)
+    return out
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        sys.exit(2)

@@ -1,0 +1,64 @@
+"""Helpers for the experiment-operations tests: train.py as users run it, with tiny networks and data."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Small MLPs, a small toy set and cheap evaluations: every run takes seconds on a 2-core CPU.
+TINY = [
+    "model.generator.mlp.width=32",
+    "model.discriminator.mlp.width=32",
+    "data.num_samples=4096",
+    "data.batch_size=64",
+    "metrics.evaluator.num_samples=500",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+]
+
+
+def train_command(*arguments: str, script: str = "train.py") -> list[str]:
+    """`python <script> [flags] [TINY] [overrides]`: Hydra's parser wants its flags (-m) before the overrides."""
+    flags = [argument for argument in arguments if argument.startswith("-")]
+    overrides = [argument for argument in arguments if not argument.startswith("-")]
+    return [sys.executable, str(ROOT / script), *flags, *(TINY if script == "train.py" else []), *overrides]
+
+
+def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """This interpreter's environment with gansuite's src first and no W&B credentials or W&B mode."""
+    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_API_KEY", "WANDB_MODE")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(Path(__file__).parent), env.get("PYTHONPATH", "")])
+    env["NETRC"] = str(tmp_path / "no-netrc")  # no ~/.netrc credentials either: W&B must go offline by itself
+    return {**env, **extra}
+
+
+def run(command: list[str], env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
+    return result
+
+
+def wandb_records(path: Path) -> list:
+    """The protobuf records of an offline W&B run file (a LevelDB-style log: 32 KiB blocks of chunks with 7-byte
+    headers). wandb 0.31 reads these only in its Go core, so the test reads them itself."""
+    from wandb.proto.wandb_internal_pb2 import Record
+
+    data, block = path.read_bytes(), 32768
+    assert data[:4] == b":W&B", f"{path} is not a W&B run file"
+    records, chunks, offset = [], [], 7
+    while offset + 7 <= len(data):
+        if block - offset % block < 7:  # a block's tail too short for a header is padding
+            offset += block - offset % block
+            continue
+        length, kind = int.from_bytes(data[offset + 4 : offset + 6], "little"), data[offset + 6]
+        if kind == 0:
+            break
+        chunks.append(data[offset + 7 : offset + 7 + length])
+        offset += 7 + length
+        if kind in (1, 4):  # a FULL record, or the LAST chunk of one
+            record = Record()
+            record.ParseFromString(b"".join(chunks))
+            records.append(record)
+            chunks = []
+    return records

@@ -1,0 +1,144 @@
+"""One W&B-offline run killed after its checkpoints and resumed, as users do it; then sampling from it."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import numpy as np
+import pytest
+import torch
+from ops_helpers import ROOT, environment, run, train_command, wandb_records
+
+from gansuite.checkpoints import load_module
+from gansuite.resume import checkpoint_to_resume, expand_resume
+
+RESUMED_STEPS = 15
+
+
+@pytest.fixture(scope="module")
+def killed_and_resumed(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("resume")
+    run_dir, env = tmp / "run", environment(tmp)
+    first = train_command(
+        f"hydra.run.dir={run_dir}",
+        "steps=100000",
+        "model.ema_decay=0.9",
+        "callbacks.model_checkpoint.every_n_generator_steps=5",
+        "callbacks.sample_grid.every_n_steps=5",
+        "metrics.every_n_steps=5",
+        "trainer.log_every_n_steps=1",
+        "+logger.csv.flush_logs_every_n_steps=1",
+    )
+    log = tmp / "first.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            first, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        # The 10th-update checkpoint has started, so the 5th is complete: kill the run (and its W&B process) now.
+        deadline = time.monotonic() + 200
+        while not (run_dir / "checkpoints" / "gen_step=000010.ckpt").exists():
+            assert process.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, "no checkpoint after 200 s"
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    killed_csv = (run_dir / "csv" / "metrics.csv").read_text()
+    resumed = run(
+        train_command(
+            f"resume={run_dir}", f"ckpt_path='{run_dir}/checkpoints/gen_step=000005.ckpt'", f"steps={RESUMED_STEPS}"
+        ),
+        env,
+    )
+    return {"run_dir": run_dir, "first_output": log.read_text(), "killed_csv": killed_csv, "resumed": resumed}
+
+
+def test_wandb_logs_offline_into_the_run_dir_without_an_api_key(killed_and_resumed):
+    run_dir = killed_and_resumed["run_dir"]
+    assert "W&B offline (no W&B API key" in killed_and_resumed["first_output"]
+    assert f"wandb sync {run_dir}/wandb/offline-run-*" in killed_and_resumed["first_output"]
+    run_id = (run_dir / "wandb_run_id").read_text().strip()
+    offline_runs = sorted((run_dir / "wandb").glob(f"offline-run-*-{run_id}"))
+    assert len(offline_runs) == 2  # the killed run and its resumption: one W&B run id
+
+    records = wandb_records(offline_runs[-1] / f"run-{run_id}.wandb")
+    run_record = next(r.run for r in records if r.WhichOneof("record_type") == "run")
+    assert run_record.run_id == run_id and run_record.project == "gansuite" and run_record.run_group == "train"
+    assert list(run_record.tags) == ["model=gan", "loss=nonsaturating", "data=ring8"]
+    config = {u.key: json.loads(u.value_json) for r in records if r.HasField("config") for u in r.config.update}
+    assert config["model"]["ema_decay"] == 0.9 and config["steps"] == RESUMED_STEPS  # the composed config
+    logged = {u.key or "/".join(u.nested_key) for r in records if r.HasField("history") for u in r.history.item}
+    assert {"train/d_loss", "train/g_loss", "val/kl", "grad_norm/generator", "grad_norm/discriminator"} <= logged
+    assert "samples/filenames" in logged  # the toy plots
+    assert list((offline_runs[-1] / "files" / "media" / "images").glob("samples_*.png"))
+
+
+def test_resume_continues_counters_optimizer_states_and_ema(killed_and_resumed):
+    run_dir = killed_and_resumed["run_dir"]
+    checkpoint = torch.load(checkpoint_to_resume(run_dir), weights_only=False)  # the newest last*.ckpt
+    assert checkpoint["global_step"] == 2 * RESUMED_STEPS  # one D and one G step per update
+    # Adam's step counts and the EMA's average count span both runs: restored, not restarted at the resume.
+    for optimizer in checkpoint["optimizer_states"]:
+        assert {int(state["step"]) for state in optimizer["state"].values()} == {RESUMED_STEPS}
+    assert int(checkpoint["state_dict"]["ema_generator.n_averaged"]) == RESUMED_STEPS
+    assert json.loads((run_dir / "metrics.json").read_text())["generator_updates"] == RESUMED_STEPS
+
+
+def test_resume_appends_to_the_metrics_log(killed_and_resumed):
+    run_dir = killed_and_resumed["run_dir"]
+    killed_rows = killed_and_resumed["killed_csv"].splitlines()
+    rows = (run_dir / "csv" / "metrics.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    steps = [
+        float(row.split(",")[header.index("gen_step")]) for row in rows[1:] if row.split(",")[header.index("gen_step")]
+    ]
+    assert len(killed_rows) > 8 and rows[1 : len(killed_rows)] == killed_rows[1:]  # the first run's rows kept
+    assert max(steps) == RESUMED_STEPS and 1.0 in steps
+
+
+def test_resume_without_a_checkpoint_is_a_one_line_error(tmp_path, env):
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("[]\n")
+    result = subprocess.run(train_command(f"resume={tmp_path}"), cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: resume={tmp_path}: there is no {tmp_path}/checkpoints/last.ckpt (the run stopped before its first "
+        "checkpoint); start the run again without resume=, or pass ckpt_path=<checkpoint> with resume="
+    ]
+
+
+def test_sample_script_writes_grid_and_samples_of_the_ema_generator(killed_and_resumed, tmp_path, env):
+    ckpt = checkpoint_to_resume(killed_and_resumed["run_dir"])
+    run(train_command(f"ckpt_path={ckpt}", "n=16", f"out={tmp_path / 'grid'}", script="scripts/sample.py"), env)
+    saved = np.load(tmp_path / "grid.npz")
+    assert saved["samples"].shape == (16, 2) and (tmp_path / "grid.png").stat().st_size > 0
+    module, _ = load_module(ckpt)
+    with torch.no_grad():
+        expected = module.ema_generator.module.eval()(torch.from_numpy(saved["latents"]))
+    torch.testing.assert_close(torch.from_numpy(saved["samples"]), expected)  # the EMA weights, not the raw ones
+    assert not torch.allclose(expected, module.generator.eval()(torch.from_numpy(saved["latents"])))
+
+    command = [f"ckpt_path={ckpt}", "interpolate=true", "rows=2", "steps=5", f"out={tmp_path / 'strip'}"]
+    run(train_command(*command, script="scripts/sample.py"), env)
+    strip = np.load(tmp_path / "strip.npz")
+    assert strip["samples"].shape == (10, 2) and (tmp_path / "strip.png").stat().st_size > 0
+    latents = torch.from_numpy(strip["latents"]).view(2, 5, -1)
+    # Spherical, not straight: every point stays near the endpoints' norm (a straight line's midpoint of two
+    # near-orthogonal Gaussian latents has about 1/sqrt(2) of it).
+    norms = latents.norm(dim=-1)
+    assert (norms[:, 1:-1] > 0.9 * norms[:, [0, -1]].min(dim=1, keepdim=True).values).all()
+
+
+def test_resume_expands_to_the_recorded_overrides_then_the_new_ones(tmp_path):
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("[model=wgan, steps=100, hparams_search=optuna]\n")
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "last.ckpt").write_bytes(b"")
+    argv = expand_resume(["train.py", "steps=200", f"resume={tmp_path}", "--cfg", "job"])
+    assert argv[:3] == ["train.py", "--cfg", "job"]  # Hydra's flags before the overrides
+    assert argv[3:6] == ["model=wgan", "steps=100", "steps=200"]  # the later steps= wins; the search is not rerun
+    assert argv[6] == f"hydra.run.dir='{tmp_path}'" and argv[7].startswith("hydra.output_subdir='.hydra/resume-")
+    assert argv[8] == f"ckpt_path='{tmp_path}/checkpoints/last.ckpt'"
+    explicit = expand_resume(["train.py", f"resume={tmp_path}", "ckpt_path=a.ckpt"])
+    assert [a for a in explicit if a.startswith("ckpt_path=")] == ["ckpt_path=a.ckpt"]

@@ -1,0 +1,63 @@
+"""Sweeps as users run them: a grid multirun with its summary table, an Optuna search, the SLURM launcher config."""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import yaml
+from hydra import compose, initialize_config_dir
+from ops_helpers import ROOT, run, train_command
+
+# Evaluations every 5 updates reach the CSV log only on logging steps: log every 5 batches too.
+SHORT = [
+    "steps=10",
+    "metrics.every_n_steps=5",
+    "trainer.log_every_n_steps=5",
+    "callbacks.sample_grid.every_n_steps=100",
+]
+SHORT.append("logger=csv")
+
+
+def job_metrics(job_dir: Path) -> tuple[float, list[float]]:
+    """(final val/kl from metrics.json, periodic val/kl values from the CSV log) of one sweep job."""
+    final = json.loads((job_dir / "metrics.json").read_text())["val/kl"]
+    with (job_dir / "csv" / "metrics.csv").open() as file:
+        periodic = [float(row["val/kl"]) for row in csv.DictReader(file) if row["val/kl"]]
+    return final, periodic
+
+
+def test_multirun_writes_a_summary_of_every_job(tmp_path, env):
+    sweep_dir = tmp_path / "sweep"
+    result = run(train_command("-m", "seed=0,1", *SHORT, f"hydra.sweep.dir={sweep_dir}"), env)
+    assert f"Sweep summary of 2 jobs: {sweep_dir / 'summary.md'}" in result.stdout
+    with (sweep_dir / "summary.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [row["overrides"] for row in rows] == ["seed=0", "seed=1"]  # what sets each job apart
+    for row in rows:
+        final, periodic = job_metrics(sweep_dir / row["job"])
+        assert row["status"] == "done" and float(row["final val/kl"]) == final
+        assert float(row["best val/kl"]) == min(periodic) and len(periodic) == 3  # at updates 5, 10 and the end
+        assert float(row["final generator_updates"]) == 10 and float(row["best at gen_step"]) in (5, 10)
+    markdown = (sweep_dir / "summary.md").read_text().splitlines()
+    assert markdown[0].startswith("| job | overrides | status | final generator_updates |") and len(markdown) == 4
+
+
+def test_optuna_sweep_minimises_the_monitored_metric(tmp_path, env):
+    sweep_dir = tmp_path / "optuna"
+    trials = ["hydra.sweeper.n_trials=2", "hydra.sweeper.sampler.n_startup_trials=1"]
+    run(train_command("hparams_search=optuna", *trials, *SHORT, f"hydra.sweep.dir={sweep_dir}"), env)
+    finals = [job_metrics(sweep_dir / str(job))[0] for job in range(2)]
+    results = yaml.safe_load((sweep_dir / "optimization_results.yaml").read_text())
+    assert math.isclose(results["best_value"], min(finals), rel_tol=1e-12)
+    assert set(results["best_params"]) == {"model.optimizer_g.lr", "model.optimizer_d.lr", "model.latent_dim"}
+    assert len((sweep_dir / "summary.md").read_text().splitlines()) == 4
+
+
+def test_slurm_launcher_gets_one_task_per_device_and_the_nodes_of_the_trainer():
+    overrides = ["hydra/launcher=slurm", "trainer=ddp", "trainer.devices=4", "trainer.num_nodes=2"]
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose("config", overrides=overrides, return_hydra_config=True)
+    launcher = cfg.hydra.launcher
+    assert launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+    assert (launcher.nodes, launcher.tasks_per_node, launcher.gpus_per_node) == (2, 4, 4)

@@ -96,6 +96,9 @@ class UnalignedPairs(Dataset):
 class UnpairedImages(ImageDataModule):
     """Batches (a, b); subclasses say where the four splits come from (`load_domains`)."""
 
+    #: The images of each split once set up; its presence on the class marks two-domain data for gansuite.validation.
+    domains: dict[str, Sequence[Tensor]] | None = None
+
     def __init__(
         self,
         image_size: int = 256,
@@ -114,7 +117,6 @@ class UnpairedImages(ImageDataModule):
         self.load_size = load_size
         self.flip = flip
         self.num_workers = num_workers
-        self.domains: dict[str, Sequence[Tensor]] | None = None
         self._test_images: dict[str, Tensor] = {}
 
     def load_domains(self) -> dict[str, Sequence[Tensor]]:

@@ -19,6 +19,7 @@ from lightning import LightningModule
 from torch import Tensor, nn
 from torch.optim.lr_scheduler import LambdaLR
 
+from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.losses import AdversarialLoss, reconstruction_loss
 from gansuite.modules.gan import OptimizerFactory
@@ -43,6 +44,8 @@ class CycleGAN(LightningModule):
     domain). `adversarial_weight` scales the adversarial generator terms: 2 with loss=lsgan reproduces the
     reference's MSE(D(G(x)), 1), since our LeastSquaresLoss carries Mao et al.'s factor 1/2. The identity term is
     weighted `identity_weight * cycle_weight` (0.5 x 10 in the reference)."""
+
+    needs_domains = True  # gansuite.validation refuses single-domain data before anything is loaded
 
     def __init__(
         self,
@@ -107,14 +110,6 @@ class CycleGAN(LightningModule):
         generator.train(was_training)
         return translated
 
-    def on_fit_start(self) -> None:
-        datamodule = self.trainer.datamodule
-        if not hasattr(datamodule, "test_images"):
-            raise ConfigError(
-                f"model=cyclegan needs unpaired two-domain data, got {type(datamodule).__name__}: use "
-                "data=horse2zebra (or apple2orange, ...), data=unpaired_folder data.path=DIR, or data=cifar_pair"
-            )
-
     def generator_losses(self, real_a: Tensor, real_b: Tensor, fake_a: Tensor, fake_b: Tensor) -> dict[str, Tensor]:
         """The unweighted terms of the generators' objective, by direction (a2b: the A -> B generator's terms)."""
         losses = {
@@ -136,7 +131,7 @@ class CycleGAN(LightningModule):
         }
         return sum(weights[name.split("_")[0]] * value for name, value in losses.items())
 
-    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
+    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> dict[str, Tensor]:
         real_a, real_b = batch
         opt_g, opt_d = self.optimizers()
         fake_b = self.generator_ab(real_a)
@@ -167,6 +162,10 @@ class CycleGAN(LightningModule):
         self.log_dict({"train/g_loss": g_loss, "train/d_loss": d_loss_a + d_loss_b}, prog_bar=True)
         self.log_dict({"train/d_loss_a": d_loss_a, "train/d_loss_b": d_loss_b})
         self.log("gen_step", float(self.generator_updates))
+        return {"d_loss": (d_loss_a + d_loss_b).detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        check_fits(checkpoint, self)
 
     def configure_optimizers(self) -> tuple[list[torch.optim.Optimizer], list[LambdaLR]]:
         max_steps = self.trainer.max_steps

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
-from torch import nn
+from metrics_replay import Replay
 from torchvision import datasets
 
-from gansuite.data.images import TorchvisionImages, to_model_range
+from gansuite.data.images import TorchvisionImages
 from gansuite.errors import ConfigError
 from gansuite.metrics import inception
 from gansuite.metrics.classifier import Classifier, default_weights
@@ -38,20 +38,6 @@ def compose_config(overrides: list[str], output_dir: Path, config_name: str = "c
             config_name,
             overrides=[f"paths.output_dir={output_dir}", f"paths.data_dir={DATA_DIR}", *overrides],
         )
-
-
-class Replay(nn.Module):
-    """A 'generator' that returns given uint8 images (in the generator's [-1, 1] range), batch after batch."""
-
-    def __init__(self, images: torch.Tensor) -> None:
-        super().__init__()
-        self.images, self.position = images, 0
-        self.generator, self.latent_dim, self.device = self, 1, torch.device("cpu")
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        batch = self.images[self.position : self.position + len(z)]
-        self.position += len(z)
-        return to_model_range(batch)
 
 
 @pytest.fixture(scope="module")

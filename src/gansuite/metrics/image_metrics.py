@@ -104,6 +104,8 @@ def precision_recall(fake: Tensor, real: Tensor, k: int = 3, batch_size: int = 1
     """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN balls, as torch-fidelity's `prc`.
 
     Precision: share of fake samples inside the real manifold; recall: share of real samples inside the fake one.
+    Computed on the FID features, like torch-fidelity's prc with feature_extractor="inception-v3-compat"; the paper
+    and torch-fidelity's default use VGG16 features, whose values differ (and whose weights are another download).
     """
     precision = covered_fraction(fake, real, kth_neighbour_distance(real, k, batch_size), batch_size)
     recall = covered_fraction(real, fake, kth_neighbour_distance(fake, k, batch_size), batch_size)
@@ -233,6 +235,7 @@ class ImageMetrics:
         batches = real_image_batches(datamodule, self.split, self.num_real, self.batch_size, self.seed)
         return torch.cat([self.features(images.to(device))[0] for images in batches])
 
+    @torch.inference_mode()
     def prepare(self, datamodule, device: torch.device) -> None:
         """The extractor and real features on `device`, built on the first call (and again if the device changes)."""
         if self.extractor is not None and self.real_features.device == device:

@@ -58,6 +58,32 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()[:8]
 
 
+class _Unloaded(FeatureExtractorInceptionV3):
+    """inception-v3-compat that keeps its fresh initialisation instead of loading a state dict."""
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        return None
+
+
+def write_random_weights(path: Path, seed: int = 0) -> Path:
+    """An inception-v3-compat weights file with seeded random weights: the real network's shape and cost, for tests
+    and benchmarks where the real file cannot be had. He-normal convolutions keep activations from vanishing or
+    exploding; the classifier rows sum to zero, so the logits follow what differs between images (an IS above 1)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    empty = path.with_suffix(".empty")
+    torch.save({}, empty)
+    torch.manual_seed(seed)
+    net = _Unloaded("inception-v3-compat", ["2048"], feature_extractor_weights_path=str(empty))
+    empty.unlink()
+    for module in net.modules():
+        if isinstance(module, nn.Conv2d):
+            nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+    fc = torch.randn_like(net.fc.weight) * 2.0
+    net.fc.weight.data = fc - fc.mean(dim=1, keepdim=True)
+    torch.save(net.state_dict(), path)
+    return path
+
+
 class InceptionFeatures(nn.Module):
     """uint8 images (N, 1 or 3, H, W) -> pool features (N, 2048) and unbiased logits (N, 1008), as torch-fidelity.
 

@@ -13,7 +13,11 @@ class Replay(nn.Module):
     def __init__(self, images: torch.Tensor) -> None:
         super().__init__()
         self.images, self.position = images, 0
-        self.generator, self.latent_dim, self.device = self, 1, torch.device("cpu")
+        self.latent_dim, self.device = 1, torch.device("cpu")
+
+    @property
+    def generator(self) -> nn.Module:
+        return self
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         batch = self.images[self.position : self.position + len(z)]

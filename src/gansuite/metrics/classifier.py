@@ -11,6 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
+from gansuite.metrics.inception import file_digest
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
@@ -66,19 +67,35 @@ def default_weights(dataset: str) -> Path:
     return WEIGHTS_DIR / f"{dataset}_classifier.pt"
 
 
-def load_classifier(dataset: str, path: str | None, data_shape: tuple[int, ...]) -> Classifier:
-    """The classifier for `dataset` (the packaged file unless `path`), checked against the data's shape."""
+def resolve_weights(dataset: str, path: str | None) -> Path:
+    """The classifier file for `dataset`: `path` when given, else the one shipped in the package."""
     weights = Path(path) if path else default_weights(dataset)
     if not weights.is_file():
         raise ConfigError(
             f"no classifier weights for {dataset} at {weights}: train them with "
             f"`python scripts/train_classifier.py data={dataset}` and pass metrics.classifier_weights=<that file>"
         )
-    model = Classifier.load(weights)
-    if (model.channels, model.image_size, model.image_size) != tuple(data_shape):
-        raise ConfigError(
-            f"classifier {weights} reads {model.channels}x{model.image_size}x{model.image_size} images but the data "
-            f"is {'x'.join(map(str, data_shape))}: train one for this size with "
-            f"`python scripts/train_classifier.py data={dataset} data.image_size={data_shape[-1]}`"
-        )
-    return model
+    return weights
+
+
+class ClassifierFeatures(nn.Module):
+    """uint8 images -> (penultimate features, logits) of the dataset's classifier, checked against the data shape."""
+
+    def __init__(self, dataset: str, weights_path: Path, data_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.net = Classifier.load(weights_path)
+        size = self.net.image_size
+        if (self.net.channels, size, size) != tuple(data_shape):
+            raise ConfigError(
+                f"classifier {weights_path} reads {self.net.channels}x{size}x{size} images but the data is "
+                f"{'x'.join(map(str, data_shape))}: train one for this size with "
+                f"`python scripts/train_classifier.py data={dataset} data.image_size={data_shape[-1]}`"
+            )
+        digest = file_digest(weights_path)
+        self.num_features = self.net.num_features
+        self.identity = f"classifier-{digest}"
+        self.description = f"{dataset} classifier ({weights_path.name}, sha256 {digest}...)"
+        self.resize = f"none (the classifier reads {size}x{size})"
+
+    def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        return self.net.features_and_logits(images)

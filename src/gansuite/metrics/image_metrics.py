@@ -9,6 +9,7 @@ Real features come from the on-disk cache (real_stats_cache), so a run extracts 
 """
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -182,7 +183,6 @@ class ImageMetrics:
             )
         self.num_fake, self.num_real, self.split = num_fake, num_real, split
         self.extractor_name, self.dataset, self.name_suffix = extractor, dataset, name_suffix
-        self.classifier_weights = classifier_weights
         self.precision_recall, self.prc_neighborhood = precision_recall, prc_neighborhood
         self.cache_dir, self.batch_size, self.seed = cache_dir, batch_size, seed
         self.is_splits, self.kid_subsets, self.kid_subset_size = is_splits, kid_subsets, kid_subset_size
@@ -190,9 +190,7 @@ class ImageMetrics:
         if extractor == "inception":
             self.weights = inception.resolve_weights(inception_weights)
         else:
-            self.weights = Path(classifier_weights) if classifier_weights else classifier.default_weights(dataset)
-            if not self.weights.is_file():
-                classifier.load_classifier(dataset, classifier_weights, ())  # raises the error that names the fix
+            self.weights = classifier.resolve_weights(dataset, classifier_weights)
         self.extractor: nn.Module | None = None
         self.real_features: Tensor | None = None
         self.real_from_cache: bool | None = None
@@ -219,16 +217,11 @@ class ImageMetrics:
         if self.extractor_name == "inception":
             extractor = inception.InceptionFeatures(str(self.weights))
         else:
-            extractor = classifier.load_classifier(self.dataset, str(self.weights), tuple(datamodule.shape))
-            digest = inception.file_digest(self.weights)
-            extractor.identity = f"classifier-{digest}"
-            extractor.description = f"{self.dataset} classifier ({self.weights.name}, sha256 {digest}...)"
-            extractor.resize = f"none (the classifier reads {datamodule.image_size}x{datamodule.image_size})"
+            extractor = classifier.ClassifierFeatures(self.dataset, self.weights, tuple(datamodule.shape))
         return extractor.to(device).eval().requires_grad_(False)
 
     def features(self, images: Tensor) -> tuple[Tensor, Tensor]:
-        if isinstance(self.extractor, classifier.Classifier):
-            return self.extractor.features_and_logits(images)
+        """Pool features (FID, KID, precision/recall) and logits (IS) of uint8 images, in one pass."""
         return self.extractor(images)
 
     def compute_real_features(self, datamodule, device: torch.device) -> Tensor:
@@ -255,6 +248,8 @@ class ImageMetrics:
         # The real side is added once: reset() keeps it (reset_real_features=False), so each call adds only fakes.
         # Every rank scores the same seeded images, so the values agree without a gather (sync_on_compute=False).
         num_features = self.real_features.shape[1]
+        # IS and KID warn that they keep features in memory: by design (features, not images; KID needs them).
+        warnings.filterwarnings("ignore", message=".*will save all extracted features in buffer")
         self.fid = FrechetInceptionDistance(
             feature=Precomputed(num_features), reset_real_features=False, sync_on_compute=False
         ).to(device)

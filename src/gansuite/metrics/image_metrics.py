@@ -249,19 +249,20 @@ class ImageMetrics:
         # Every rank scores the same seeded images, so the values agree without a gather (sync_on_compute=False).
         num_features = self.real_features.shape[1]
         # IS and KID warn that they keep features in memory: by design (features, not images; KID needs them).
-        warnings.filterwarnings("ignore", message=".*will save all extracted features in buffer")
-        self.fid = FrechetInceptionDistance(
-            feature=Precomputed(num_features), reset_real_features=False, sync_on_compute=False
-        ).to(device)
-        self.kid = SeededKernelInceptionDistance(
-            num_features,
-            self.kid_subsets,
-            self.kid_subset_size,
-            self.seed,
-            reset_real_features=False,
-            sync_on_compute=False,
-        ).to(device)
-        self.inception_score = SeededInceptionScore(self.is_splits, self.seed, sync_on_compute=False).to(device)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*will save all extracted features in buffer")
+            self.fid = FrechetInceptionDistance(
+                feature=Precomputed(num_features), reset_real_features=False, sync_on_compute=False
+            ).to(device)
+            self.kid = SeededKernelInceptionDistance(
+                num_features,
+                self.kid_subsets,
+                self.kid_subset_size,
+                self.seed,
+                reset_real_features=False,
+                sync_on_compute=False,
+            ).to(device)
+            self.inception_score = SeededInceptionScore(self.is_splits, self.seed, sync_on_compute=False).to(device)
         self.fid.update(self.real_features, real=True)
         self.kid.update(self.real_features, real=True)
 

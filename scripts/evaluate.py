@@ -5,7 +5,6 @@ python scripts/evaluate.py ckpt_path=logs/train/runs/<run>/checkpoints/best.ckpt
 """
 
 import json
-import sys
 from pathlib import Path
 
 import hydra
@@ -14,7 +13,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, open_dict
 
 from gansuite.checkpoints import load_module
-from gansuite.train import user_error
+from gansuite.train import run_reporting_user_errors
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
@@ -41,14 +40,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="evaluate")
 def main(cfg: DictConfig) -> None:
-    try:
-        evaluate(cfg)
-    except Exception as error:
-        cause = user_error(error)
-        if cause is None:
-            raise
-        print(f"error: {cause}", file=sys.stderr, flush=True)
-        sys.exit(2)
+    run_reporting_user_errors(evaluate, cfg)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 python scripts/train_classifier.py data=mnist   (a few minutes on a CPU; the weights land in the run directory)
 """
 
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from torchvision import datasets
 
 from gansuite.errors import ConfigError
 from gansuite.metrics.classifier import Classifier
+from gansuite.train import run_reporting_user_errors
 
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 LABELLED = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}
@@ -67,11 +67,7 @@ def train_classifier(cfg: DictConfig) -> float:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train_classifier")
 def main(cfg: DictConfig) -> float:
-    try:
-        return train_classifier(cfg)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        sys.exit(2)
+    return run_reporting_user_errors(train_classifier, cfg)
 
 
 if __name__ == "__main__":

@@ -48,14 +48,18 @@ def user_error(error: BaseException) -> BaseException | None:
     return None
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def main(cfg: DictConfig) -> float | None:
-    """Runs `train`; a user error is printed as one line and exits with status 2, without a traceback."""
+def run_reporting_user_errors(job, cfg: DictConfig):
+    """Runs `job(cfg)`; a user error is printed as one line and exits with status 2, without a traceback."""
     try:
-        return train(cfg)
+        return job(cfg)
     except Exception as error:
         cause = user_error(error)
         if cause is None:
             raise
         print(f"error: {cause}", file=sys.stderr, flush=True)
         sys.exit(2)
+
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def main(cfg: DictConfig) -> float | None:
+    return run_reporting_user_errors(train, cfg)

@@ -4,7 +4,9 @@ Returns the final value of the metric that `metrics.monitor` names, for sweeps t
 """
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import hydra
 import lightning as L
@@ -60,11 +62,10 @@ def user_error(error: BaseException) -> BaseException | None:
     return None
 
 
-@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def main(cfg: DictConfig) -> float | None:
-    """Runs `train`; a user error is printed as one line and exits with status 2, without a traceback."""
+def run_reporting_user_errors(job: Callable[[Any], Any], cfg: Any) -> Any:
+    """Runs `job(cfg)`; a user error is printed as one line and exits with status 2, without a traceback."""
     try:
-        return train(cfg)
+        return job(cfg)
     except Exception as error:
         cause = user_error(error)
         if cause is None:
@@ -73,11 +74,12 @@ def main(cfg: DictConfig) -> float | None:
         sys.exit(2)
 
 
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def main(cfg: DictConfig) -> float | None:
+    return run_reporting_user_errors(train, cfg)
+
+
 def cli() -> None:
     """`python train.py ...`: expands `resume=<run dir>` (see gansuite.resume) before Hydra reads the arguments."""
-    try:
-        sys.argv = expand_resume(sys.argv)
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        sys.exit(2)
+    sys.argv = run_reporting_user_errors(expand_resume, sys.argv)
     main()

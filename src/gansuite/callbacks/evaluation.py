@@ -34,6 +34,12 @@ class Evaluation(Callback):
             values = dict(zip(values, trainer.strategy.reduce(local, reduce_op="mean").tolist(), strict=True))
         return values
 
+    def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        """Lets an evaluator with a `prepare` step (real statistics, a feature network) fail or pay before training."""
+        prepare = getattr(self.evaluator, "prepare", None)
+        if prepare is not None:
+            prepare(trainer.datamodule, pl_module.device)
+
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
         step = finished_generator_update(trainer, pl_module)
         if step is not None and step % self.every_n_steps == 0:

@@ -68,5 +68,12 @@ class TorchvisionImages(ImageDataModule):
             raw = sources.load(self.name, self.root, self.train, self.download, self.base_folder)
             self.images = resize_uint8(raw, self.image_size)
 
+    def split_images(self, train: bool) -> Tensor:
+        """All images of the train or the test split at `image_size`, whichever split this module trains on."""
+        if train == self.train:
+            self.setup()
+            return self.images
+        return resize_uint8(sources.load(self.name, self.root, train, self.download, self.base_folder), self.image_size)
+
     def train_dataloader(self) -> DataLoader:
         return tensor_loader(self.images, self.batch_size)

@@ -1,0 +1,315 @@
+"""FID, Inception Score, KID and precision/recall of a generator, on torch-fidelity's protocol.
+
+One feature network (Inception or the dataset's classifier) runs once per batch of uint8 images; its pool features
+feed torchmetrics' FID and KID and its logits feed the IS, through a pass-through `feature` module. Generated
+images are quantized to uint8 by rounding, as saved images would be. FID statistics are float64 (torchmetrics).
+torchmetrics' IS and KID draw their splits and subsets with torch.randperm and IS reports the unbiased std; here
+they draw them as torch-fidelity does (numpy RandomState(seed), population std), so the values agree with it.
+Real features come from the on-disk cache (real_stats_cache), so a run extracts them once.
+"""
+
+import hashlib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+from lightning import LightningModule
+from torch import Tensor, nn
+from torch.utils.data import DataLoader, Subset
+from torchmetrics.image import FrechetInceptionDistance, InceptionScore, KernelInceptionDistance
+from torchmetrics.image.kid import poly_mmd
+from torchmetrics.utilities import dim_zero_cat
+
+from gansuite.callbacks.evaluation import Evaluation
+from gansuite.errors import ConfigError
+from gansuite.metrics import classifier, inception
+from gansuite.metrics.real_stats_cache import cached_features
+
+EXTRACTORS = ("inception", "classifier")
+SPLITS = ("train", "test")
+
+
+def to_uint8(images: Tensor) -> Tensor:
+    """Generator output in [-1, 1] -> uint8 [0, 255], rounded to nearest."""
+    return images.add(1.0).mul_(127.5).round_().clamp_(0, 255).to(torch.uint8)
+
+
+def seeded_permutation(n: int, seed: int, device: torch.device) -> Tensor:
+    return torch.from_numpy(np.random.RandomState(seed).permutation(n)).to(device)
+
+
+class Precomputed(nn.Module):
+    """torchmetrics' `feature` module when the shared extractor already ran: passes the features through."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, features: Tensor) -> Tensor:
+        return features
+
+
+class SeededInceptionScore(InceptionScore):
+    """IS on torch-fidelity's splits: a RandomState(seed) shuffle, N*i//splits boundaries, float64, population std."""
+
+    def __init__(self, splits: int = 10, seed: int = 2020, **kwargs) -> None:
+        super().__init__(feature=Precomputed(0), splits=splits, **kwargs)
+        self.seed = seed
+
+    def compute(self) -> tuple[Tensor, Tensor]:
+        logits = dim_zero_cat(self.features).double()
+        n = len(logits)
+        logits = logits[seeded_permutation(n, self.seed, logits.device)]
+        scores = []
+        for i in range(self.splits):
+            chunk = logits[i * n // self.splits : (i + 1) * n // self.splits]
+            p, log_p = chunk.softmax(dim=1), chunk.log_softmax(dim=1)
+            kl = (p * (log_p - p.mean(dim=0, keepdim=True).log())).sum(dim=1).mean()
+            scores.append(kl.exp())
+        scores = torch.stack(scores)
+        return scores.mean(), scores.std(unbiased=False)
+
+
+class SeededKernelInceptionDistance(KernelInceptionDistance):
+    """KID on torch-fidelity's subsets: each draws fake then real indices from one RandomState(seed), float64."""
+
+    def __init__(self, num_features: int, subsets: int = 100, subset_size: int = 1000, seed: int = 2020, **kw) -> None:
+        super().__init__(feature=Precomputed(num_features), subsets=subsets, subset_size=subset_size, **kw)
+        self.seed = seed
+
+    def compute(self) -> tuple[Tensor, Tensor]:
+        real, fake = dim_zero_cat(self.real_features).double(), dim_zero_cat(self.fake_features).double()
+        rng = np.random.RandomState(self.seed)
+        scores = []
+        for _ in range(self.subsets):
+            fake_subset = fake[torch.from_numpy(rng.choice(len(fake), self.subset_size, replace=False))]
+            real_subset = real[torch.from_numpy(rng.choice(len(real), self.subset_size, replace=False))]
+            scores.append(poly_mmd(fake_subset, real_subset, self.degree, self.gamma, self.coef))
+        scores = torch.stack(scores)
+        return scores.mean(), scores.std(unbiased=False)
+
+
+def kth_neighbour_distance(features: Tensor, k: int, batch_size: int) -> Tensor:
+    """Distance of each row to its k-th nearest other row (the row itself is its 0-th neighbour)."""
+    return torch.cat([torch.cdist(rows, features).kthvalue(k + 1).values for rows in features.split(batch_size)])
+
+
+def covered_fraction(queries: Tensor, centers: Tensor, radii: Tensor, batch_size: int) -> float:
+    """Share of `queries` inside at least one ball (center, radius)."""
+    inside = [(torch.cdist(rows, centers) <= radii).any(dim=1) for rows in queries.split(batch_size)]
+    return float(torch.cat(inside).float().mean())
+
+
+def precision_recall(fake: Tensor, real: Tensor, k: int = 3, batch_size: int = 10000) -> tuple[float, float]:
+    """Improved precision and recall (Kynkaanniemi et al. 2019) with k-NN balls, as torch-fidelity's `prc`.
+
+    Precision: share of fake samples inside the real manifold; recall: share of real samples inside the fake one.
+    Computed on the FID features, like torch-fidelity's prc with feature_extractor="inception-v3-compat"; the paper
+    and torch-fidelity's default use VGG16 features, whose values differ (and whose weights are another download).
+    """
+    precision = covered_fraction(fake, real, kth_neighbour_distance(real, k, batch_size), batch_size)
+    recall = covered_fraction(real, fake, kth_neighbour_distance(fake, k, batch_size), batch_size)
+    return precision, recall
+
+
+def dataset_key(datamodule) -> str:
+    """A name for the real images: the torchvision dataset (and folder, for subsets) or the image folder's path."""
+    if hasattr(datamodule, "images") and hasattr(datamodule, "name"):
+        folder = getattr(datamodule, "base_folder", None)
+        return f"{datamodule.name}_{folder}" if folder else datamodule.name
+    if hasattr(datamodule, "path"):
+        path = str(Path(datamodule.path).resolve())
+        return f"folder_{Path(path).name}_{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+    raise ConfigError(
+        f"metrics=default scores images, but data is {type(datamodule).__name__}: use metrics=mode_coverage for "
+        "toy data, or metrics=none"
+    )
+
+
+def real_image_batches(datamodule, split: str, num: int, batch_size: int, seed: int):
+    """`num` real uint8 images of `split` in batches: a seeded random subset when the split holds more."""
+    if hasattr(datamodule, "split_images"):
+        images = datamodule.split_images(train=split == "train")
+        batches = None
+    else:  # an image folder: one split, read from disk batch by batch
+        if split != "train":
+            raise ConfigError(f"metrics.split={split}: an image folder has a single split; use metrics.split=train")
+        datamodule.setup()
+        images = datamodule.dataset
+    if num > len(images):
+        raise ConfigError(
+            f"metrics.num_real={num} but the {split} split of the data holds {len(images)} images: set "
+            f"metrics.num_real={len(images)} or less (or use the other split)"
+        )
+    chosen = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:num].sort().values
+    if isinstance(images, Tensor):
+        batches = (images[indices] for indices in chosen.split(batch_size))
+    else:
+        batches = DataLoader(Subset(images, chosen.tolist()), batch_size=batch_size, num_workers=0)
+    yield from batches
+
+
+class ImageMetrics:
+    """Evaluator `(pl_module, datamodule) -> {name: value}` for image GANs (see the module docstring)."""
+
+    def __init__(
+        self,
+        num_fake: int = 10000,
+        num_real: int = 10000,
+        split: str = "train",
+        extractor: str = "inception",
+        inception_weights: str | None = None,
+        classifier_weights: str | None = None,
+        precision_recall: bool = False,
+        cache_dir: str = "logs/real_stats",
+        batch_size: int = 100,
+        is_splits: int = 10,
+        kid_subsets: int = 100,
+        kid_subset_size: int = 1000,
+        prc_neighborhood: int = 3,
+        seed: int = 2020,
+        dataset: str = "images",
+        name_suffix: str = "",
+    ) -> None:
+        if extractor not in EXTRACTORS:
+            raise ConfigError(f"metrics.extractor={extractor} is unknown: choose one of {', '.join(EXTRACTORS)}")
+        if split not in SPLITS:
+            raise ConfigError(f"metrics.split={split} is unknown: choose one of {', '.join(SPLITS)}")
+        if min(num_fake, num_real) < kid_subset_size:
+            raise ConfigError(
+                f"KID draws subsets of metrics.kid_subset_size={kid_subset_size} images, more than metrics.num_fake="
+                f"{num_fake} / metrics.num_real={num_real}: raise those or lower metrics.kid_subset_size"
+            )
+        self.num_fake, self.num_real, self.split = num_fake, num_real, split
+        self.extractor_name, self.dataset, self.name_suffix = extractor, dataset, name_suffix
+        self.precision_recall, self.prc_neighborhood = precision_recall, prc_neighborhood
+        self.cache_dir, self.batch_size, self.seed = cache_dir, batch_size, seed
+        self.is_splits, self.kid_subsets, self.kid_subset_size = is_splits, kid_subsets, kid_subset_size
+        # Resolved now, so missing weights stop a run before training rather than at its first evaluation.
+        if extractor == "inception":
+            self.weights = inception.resolve_weights(inception_weights)
+        else:
+            self.weights = classifier.resolve_weights(dataset, classifier_weights)
+        self.extractor: nn.Module | None = None
+        self.real_features: Tensor | None = None
+        self.real_from_cache: bool | None = None
+
+    @property
+    def names(self) -> list[str]:
+        score = "is" if self.extractor_name == "inception" else "cs"
+        names = ["fid", score, f"{score}_std", "kid", "kid_std"]
+        names += ["precision", "recall"] if self.precision_recall else []
+        return [name + self.name_suffix for name in names]
+
+    def protocol(self) -> dict[str, str]:
+        """How the numbers were made, for tables and reports."""
+        extractor = self.extractor
+        return {
+            "extractor": extractor.description if extractor is not None else f"{self.extractor_name} ({self.weights})",
+            "resize": extractor.resize if extractor is not None else "",
+            "real images": f"{self.num_real} ({self.split} split)",
+            "fake images": f"{self.num_fake} (uint8, rounded)",
+            "IS splits / KID subsets": f"{self.is_splits} / {self.kid_subsets} x {self.kid_subset_size}",
+        }
+
+    def build_extractor(self, datamodule, device: torch.device) -> nn.Module:
+        if self.extractor_name == "inception":
+            extractor = inception.InceptionFeatures(str(self.weights))
+        else:
+            extractor = classifier.ClassifierFeatures(self.dataset, self.weights, tuple(datamodule.shape))
+        return extractor.to(device).eval().requires_grad_(False)
+
+    def features(self, images: Tensor) -> tuple[Tensor, Tensor]:
+        """Pool features (FID, KID, precision/recall) and logits (IS) of uint8 images, in one pass."""
+        return self.extractor(images)
+
+    def compute_real_features(self, datamodule, device: torch.device) -> Tensor:
+        batches = real_image_batches(datamodule, self.split, self.num_real, self.batch_size, self.seed)
+        return torch.cat([self.features(images.to(device))[0] for images in batches])
+
+    @torch.inference_mode()
+    def prepare(self, datamodule, device: torch.device) -> None:
+        """The extractor and real features on `device`, built on the first call (and again if the device changes)."""
+        if self.extractor is not None and self.real_features.device == device:
+            return
+        self.extractor = self.build_extractor(datamodule, device)
+        key = {
+            "dataset": dataset_key(datamodule),
+            "split": self.split,
+            "size": f"{datamodule.image_size}px",
+            "extractor": self.extractor.identity,
+            "num_real": f"n{self.num_real}",
+            "seed": f"seed{self.seed}",
+        }
+        self.real_features, self.real_from_cache = cached_features(
+            self.cache_dir, key, lambda: self.compute_real_features(datamodule, device), device
+        )
+        # The real side is added once: reset() keeps it (reset_real_features=False), so each call adds only fakes.
+        # Every rank scores the same seeded images, so the values agree without a gather (sync_on_compute=False).
+        num_features = self.real_features.shape[1]
+        # IS and KID warn that they keep features in memory: by design (features, not images; KID needs them).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*will save all extracted features in buffer")
+            self.fid = FrechetInceptionDistance(
+                feature=Precomputed(num_features), reset_real_features=False, sync_on_compute=False
+            ).to(device)
+            self.kid = SeededKernelInceptionDistance(
+                num_features,
+                self.kid_subsets,
+                self.kid_subset_size,
+                self.seed,
+                reset_real_features=False,
+                sync_on_compute=False,
+            ).to(device)
+            self.inception_score = SeededInceptionScore(self.is_splits, self.seed, sync_on_compute=False).to(device)
+        self.fid.update(self.real_features, real=True)
+        self.kid.update(self.real_features, real=True)
+
+    def generated_batches(self, pl_module: LightningModule):
+        """`num_fake` uint8 samples from seeded noise (the same images every evaluation), with EMA weights if any."""
+        generator = getattr(pl_module, "ema_generator", None)
+        if generator is None:
+            generator = pl_module.generator
+        noise = torch.Generator(device=pl_module.device).manual_seed(self.seed)
+        was_training = generator.training
+        generator.eval()
+        for start in range(0, self.num_fake, self.batch_size):
+            n = min(self.batch_size, self.num_fake - start)
+            z = torch.randn(n, pl_module.latent_dim, device=pl_module.device, generator=noise)
+            yield to_uint8(generator(z))
+        generator.train(was_training)
+
+    @torch.inference_mode()
+    def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
+        self.prepare(datamodule, pl_module.device)
+        for metric in (self.fid, self.kid, self.inception_score):
+            metric.reset()
+        for images in self.generated_batches(pl_module):
+            features, logits = self.features(images)
+            self.fid.update(features, real=False)
+            self.kid.update(features, real=False)
+            self.inception_score.update(logits)
+        values = [self.fid.compute(), *self.inception_score.compute(), *self.kid.compute()]
+        if self.precision_recall:
+            fake = dim_zero_cat(self.kid.fake_features)
+            values += precision_recall(fake, self.real_features, self.prc_neighborhood)
+        return {name: float(value) for name, value in zip(self.names, values, strict=True)}
+
+
+def image_evaluation(
+    every_n_steps: int, monitor: str, name_suffixes: dict[str, str], output_path: str | None = None, **protocol
+) -> Evaluation:
+    """The metrics=default callback: an Evaluation of ImageMetrics whose monitor must be one of its metrics.
+
+    `name_suffixes` maps each extractor to the suffix of its metric names (none for Inception), so a classifier FID
+    is never mistaken for an Inception one.
+    """
+    extractor = protocol.get("extractor", "inception")
+    evaluator = ImageMetrics(name_suffix=name_suffixes.get(extractor, ""), **protocol)
+    if monitor.removeprefix("val/") not in evaluator.names:
+        raise ConfigError(
+            f"metrics.monitor={monitor} is not computed with these settings, which log "
+            f"{', '.join('val/' + name for name in evaluator.names)}: pick one of those"
+        )
+    return Evaluation(evaluator, every_n_steps, monitor, output_path)

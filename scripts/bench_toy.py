@@ -2,8 +2,8 @@
 
 Trains model=gan and model=wgan with every loss that fits them on ring8 and grid25 (the default budget unless an
 override such as steps=2000 is given) and prints a Markdown table: modes covered, high-quality %, KL, seconds.
-Extra arguments are Hydra overrides applied to every run; `data=ring8` (or grid25) restricts the table to that
-data, so two processes can share the work.
+Extra arguments are Hydra overrides applied to every run, except `data=`, `model=` and `loss=`, which restrict the
+table to those rows (e.g. `data=grid25 model=wgan loss=wasserstein`), so several processes can share the work.
 """
 
 import json
@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = [("gan", loss) for loss in ("minimax", "nonsaturating", "hinge", "lsgan")] + [
     ("wgan", loss) for loss in ("wasserstein", "minimax", "nonsaturating", "hinge", "lsgan")
 ]
+SELECTORS = ("data", "model", "loss")
 QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
 
 
@@ -35,13 +36,15 @@ def run(model: str, loss: str, data: str, extra: list[str], output_dir: Path) ->
 
 
 def main() -> None:
-    datasets = [arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith("data=")] or ["ring8", "grid25"]
-    extra = [arg for arg in sys.argv[1:] if not arg.startswith("data=")]
+    chosen = {key: [arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith(f"{key}=")] for key in SELECTORS}
+    extra = [arg for arg in sys.argv[1:] if arg.split("=", 1)[0] not in SELECTORS]
+    datasets = chosen["data"] or ["ring8", "grid25"]
+    runs = [(m, loss) for m, loss in RUNS if m in (chosen["model"] or [m]) and loss in (chosen["loss"] or [loss])]
     out = ROOT / "logs" / "bench_toy" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     rows = []
     for data in datasets:
         num_modes = {"ring8": 8, "grid25": 25}[data]
-        for model, loss in RUNS:
+        for model, loss in runs:
             m = run(model, loss, data, extra, out / f"{data}_{model}_{loss}")
             rows.append(
                 f"| {data} | {model} | {loss} | {m['val/modes']:.0f}/{num_modes} | {100 * m['val/high_quality']:.1f} "

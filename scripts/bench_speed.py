@@ -1,14 +1,16 @@
 """Generator updates and images per second of dcgan and wgan on MNIST and CIFAR-10, per speed variant.
 
     python scripts/bench_speed.py [--models dcgan,wgan] [--datasets mnist,cifar10]
-        [--variants plain,on_device,bf16,channels_last,compile,all] [--steps 50] [--warmup 5] [train.py overrides]
+        [--variants plain,on_device,bf16,channels_last,compile,all] [--steps 50] [--warmup 5] [--repeats 1]
+        [train.py overrides]
 
 Each row is a fresh run of `python train.py model=M data=D <variant flags> <overrides>` without loggers, callbacks,
 progress bar or checkpoints (the training step alone). The clock, which waits for the device, starts after
 `--warmup` generator updates (compilation and cudnn autotuning happen there) and stops at the end. A generator
 update is n_critic batches, so images/s = batch size x n_critic x updates/s (real images drawn). GFLOP/update is one
 warm-up generator update of the uncompiled run counted with torch.utils.flop_counter's formulas (forward,
-backward and the penalty's double backward); TFLOP/s = GFLOP/update x updates/s, to set against the device's peak.
+backward and the penalty's double backward); TFLOP/s = GFLOP/update x updates/s, to set against the device's peak. With
+`--repeats N` every variant runs N times, round robin, and the row is the median run.
 """
 
 import argparse
@@ -93,6 +95,11 @@ def measure(model: str, data: str, flags: tuple[str, ...], args, overrides: list
     return row, throughput.flops
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median generator updates per second."""
+    return sorted(runs, key=lambda row: float(row["gen updates/s"]))[len(runs) // 2]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="dcgan,wgan")
@@ -100,23 +107,29 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"any of {', '.join(VARIANTS)}")
     parser.add_argument("--steps", type=int, default=50, help="generator updates per run, warm-up included")
     parser.add_argument("--warmup", type=int, default=5, help="untimed generator updates (at least 1)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per variant, in rounds; the median is kept")
     args, overrides = parser.parse_known_args()
     if not 1 <= args.warmup < args.steps:
         parser.error("need 1 <= --warmup < --steps")
     rows = []
     for model in args.models.split(","):
         for data in args.datasets.split(","):
+            variants = args.variants.split(",")
+            runs: dict[str, list[dict]] = {variant: [] for variant in variants}
             flops = None  # the same arithmetic in every variant: counted once, uncompiled
-            for variant in args.variants.split(","):
-                row, counted = measure(model, data, VARIANTS[variant], args, overrides)
-                flops = flops or counted
+            for _ in range(args.repeats):  # round robin, so a load change on the machine hits every variant
+                for variant in variants:
+                    row, counted = measure(model, data, VARIANTS[variant], args, overrides)
+                    flops = flops or counted
+                    runs[variant].append(row)
+                    print(write_table([row]), flush=True)
+            for variant in variants:
+                row = median_run(runs[variant])
                 gflop = flops / 1e9 if flops else None
                 row["GFLOP/update"] = f"{gflop:.3g}" if gflop else "n/a"
-                rate = float(row["gen updates/s"])
-                row["TFLOP/s"] = f"{gflop * rate / 1e3:.3g}" if gflop else "n/a"
+                row["TFLOP/s"] = f"{gflop * float(row['gen updates/s']) / 1e3:.3g}" if gflop else "n/a"
                 rows.append(row)
-                print(write_table(rows[-1:]), flush=True)
-    print("\n" + write_table(rows))
+    print(f"\nmedian of {args.repeats} run(s) per row\n" + write_table(rows))
 
 
 if __name__ == "__main__":

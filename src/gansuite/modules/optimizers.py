@@ -22,8 +22,8 @@ def accepts_fused(factory: OptimizerFactory) -> bool:
 def build_optimizer(factory: OptimizerFactory, parameters: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
     """`factory(parameters)`, with the fused multi-tensor kernel on CUDA when the optimizer has one.
 
-    Fused Adam does the whole update in one kernel launch per parameter group instead of several per tensor; on
-    CPU the default implementation stays, as measured in docs/benchmarks.md. A `fused` set in the config wins.
+    Fused Adam does the whole update in a few kernel launches instead of several per tensor. Off CUDA torch's
+    default implementation stays (CPU fused kernels exist but were not measured). A `fused` in the config wins.
     """
     parameters = list(parameters)
     if parameters and parameters[0].is_cuda and accepts_fused(factory):

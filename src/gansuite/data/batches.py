@@ -1,4 +1,8 @@
-"""Whole-batch loading from an in-memory tensor: one index per batch instead of one collate per sample."""
+"""Whole-batch loading from an in-memory tensor: one index per batch instead of one collate per sample.
+
+`tensor_loader` serves a host tensor through a DataLoader; `DeviceBatches` serves a tensor that already lives on
+the training device, drawing the shuffle there too, so a step costs one gather and no worker, host copy or collate.
+"""
 
 from collections.abc import Iterator
 
@@ -7,6 +11,13 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from gansuite.errors import ConfigError
+
+
+def _check_batch_size(data: Tensor, batch_size: int) -> None:
+    if batch_size > len(data):
+        raise ConfigError(
+            f"data.batch_size={batch_size} is larger than the dataset ({len(data)} items): lower data.batch_size"
+        )
 
 
 class TensorBatches(Dataset):
@@ -47,9 +58,31 @@ class ShuffledBatches(Sampler[Tensor]):
 
 def tensor_loader(data: Tensor, batch_size: int) -> DataLoader:
     """Shuffled full batches of `data` (the last partial batch dropped, so every step sees `batch_size` rows)."""
-    if batch_size > len(data):
-        raise ConfigError(
-            f"data.batch_size={batch_size} is larger than the dataset ({len(data)} items): lower data.batch_size"
-        )
+    _check_batch_size(data, batch_size)
     sampler = ShuffledBatches(len(data), batch_size, seed=torch.initial_seed())  # seed_everything's seed
     return DataLoader(TensorBatches(data), sampler=sampler, batch_size=None)
+
+
+class DeviceBatches:
+    """Shuffled full batches of `data` on its own device; each epoch is one permutation, split across ranks.
+
+    The permutation comes from the device's default generator, which `seed_everything` seeds alike on every rank,
+    so all ranks draw the same one and each takes its own share, as DistributedSampler does. Indices and gathers
+    stay on the device: iterating never synchronises with the host.
+    """
+
+    def __init__(self, data: Tensor, batch_size: int, rank: int = 0, world_size: int = 1) -> None:
+        _check_batch_size(data, batch_size * world_size)
+        self.data = data
+        self.batch_size = batch_size
+        self.rank = rank
+        self.world_size = world_size
+
+    def __len__(self) -> int:
+        return len(self.data) // self.world_size // self.batch_size
+
+    def __iter__(self):
+        order = torch.randperm(len(self.data), device=self.data.device)
+        batches = order[self.rank :: self.world_size][: len(self) * self.batch_size].view(len(self), self.batch_size)
+        for indices in batches:
+            yield self.data.index_select(0, indices)

@@ -9,12 +9,32 @@ from torch.nn import functional as F
 from torch.utils.data import DataLoader
 
 from gansuite.data import sources
-from gansuite.data.batches import tensor_loader
+from gansuite.data.batches import DeviceBatches, tensor_loader
+from gansuite.errors import ConfigError
+
+#: `data.on_device=auto` moves a dataset onto a CUDA device when it takes at most this share of the free memory.
+AUTO_ON_DEVICE_SHARE = 0.25
 
 
 def to_model_range(images: Tensor) -> Tensor:
     """uint8 [0, 255] -> float [-1, 1], the range of the generators' tanh."""
     return images.float().div_(127.5).sub_(1.0)
+
+
+def random_hflip(images: Tensor) -> Tensor:
+    """Each image mirrored left-right with probability 1/2, decided on the images' device (no host round trip)."""
+    flip = torch.rand(images.shape[0], 1, 1, 1, device=images.device) < 0.5
+    return torch.where(flip, images.flip(-1), images)
+
+
+def wants_on_device(setting: bool | str, data: Tensor, device: torch.device) -> bool:
+    """Resolves `data.on_device`: true/false as given; auto on CUDA when the data fits comfortably, else false."""
+    if setting == "auto":
+        if device.type != "cuda":
+            return False
+        free_bytes, _ = torch.cuda.mem_get_info(device)
+        return data.nbytes <= AUTO_ON_DEVICE_SHARE * free_bytes
+    return bool(setting)
 
 
 def resize_uint8(images: Tensor, size: int) -> Tensor:
@@ -43,7 +63,11 @@ class ImageDataModule(LightningDataModule):
 
 
 class TorchvisionImages(ImageDataModule):
-    """MNIST, Fashion-MNIST or CIFAR-10, held in memory as one uint8 tensor resized once to `image_size`."""
+    """MNIST, Fashion-MNIST or CIFAR-10, held in memory as one uint8 tensor resized once to `image_size`.
+
+    `on_device` (true, false or auto) serves the batches from a copy on the training device (`DeviceBatches`)
+    instead of a host DataLoader. `random_flip` mirrors half the images of each batch, on the device.
+    """
 
     def __init__(
         self,
@@ -54,13 +78,19 @@ class TorchvisionImages(ImageDataModule):
         train: bool = True,
         download: bool = True,
         base_folder: str | None = None,
+        on_device: bool | str = "auto",
+        random_flip: bool = False,
     ) -> None:
+        if on_device not in (True, False, "auto"):
+            raise ConfigError(f"data.on_device must be true, false or auto, got {on_device!r}")
         super().__init__(image_size, sources.channels(name), batch_size)
         self.name = name
         self.root = Path(root)
         self.train = train
         self.download = download
         self.base_folder = base_folder
+        self.on_device = on_device
+        self.random_flip = random_flip
         self.images: Tensor | None = None
 
     def setup(self, stage: str | None = None) -> None:
@@ -75,5 +105,14 @@ class TorchvisionImages(ImageDataModule):
             return self.images
         return resize_uint8(sources.load(self.name, self.root, train, self.download, self.base_folder), self.image_size)
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> DataLoader | DeviceBatches:
+        trainer = self.trainer
+        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        if wants_on_device(self.on_device, self.images, device):
+            rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+            return DeviceBatches(self.images.to(device), self.batch_size, rank, world_size)
         return tensor_loader(self.images, self.batch_size)
+
+    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
+        images = super().on_after_batch_transfer(batch, dataloader_idx)
+        return random_hflip(images) if self.random_flip else images

@@ -4,6 +4,10 @@ A model is a choice of networks, loss, n_critic, Lipschitz constraint and optimi
 training loop below is the same for all three. Every batch updates the discriminator once; every `n_critic`-th
 batch also updates the generator. Lightning's global_step counts both optimizer steps, so the generator-update
 count is `global_step // (n_critic + 1)`, which survives a resume without extra state.
+
+The step never waits for the device: losses are kept as detached device tensors and handed to the loggers only on
+the batches Lightning writes logs (`trainer.log_every_n_steps`; the generator loss is the latest one), and no Python
+branch reads a tensor value.
 """
 
 from collections.abc import Callable
@@ -16,8 +20,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.losses import AdversarialLoss, feature_matching_loss, gradient_penalty
-
-OptimizerFactory = Callable[..., torch.optim.Optimizer]
+from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
 
 
 class GAN(LightningModule):
@@ -36,6 +39,8 @@ class GAN(LightningModule):
         feature_matching: float = 0.0,
         num_fixed_samples: int = 64,
         ema_decay: float | None = None,
+        channels_last: bool = False,
+        compile: bool = False,
     ) -> None:
         super().__init__()
         if n_critic < 1:
@@ -71,6 +76,15 @@ class GAN(LightningModule):
             average = get_ema_multi_avg_fn(ema_decay)
             self.ema_generator = AveragedModel(self.generator, multi_avg_fn=average, use_buffers=True)
             self.ema_generator.requires_grad_(False)
+        if channels_last and len(self.data_shape) != 3:
+            raise ConfigError(f"model.channels_last=true needs image data, got data of shape {self.data_shape}")
+        self.channels_last = channels_last
+        if channels_last:  # NHWC: the layout tensor cores and oneDNN convolutions run fastest in
+            self.to(memory_format=torch.channels_last)
+        if compile:  # compiles the modules' calls in place: state_dict keys stay those of the eager modules
+            self.generator.compile()
+            self.discriminator.compile()
+        self._last_losses: dict[str, Tensor] = {}
         # A buffer, so the sample grids of a resumed run continue from the same noise.
         self.register_buffer("fixed_noise", torch.randn(num_fixed_samples, latent_dim))
 
@@ -105,12 +119,15 @@ class GAN(LightningModule):
     def training_step(self, real: Tensor, batch_idx: int) -> dict[str, Tensor]:
         opt_d, opt_g = self.optimizers()
         generator_turn = self.global_step % self.optimizer_steps_per_generator_update == self.n_critic - 1
+        if self.channels_last:
+            real = real.contiguous(memory_format=torch.channels_last)
         fake = self.generator(self.sample_noise(real.shape[0]))
 
         d_loss = self.loss.discriminator_loss(self.discriminator(real), self.discriminator(fake.detach()))
         if self.gradient_penalty:
-            penalty = gradient_penalty(self.discriminator, real, fake)
-            self.log("train/gradient_penalty", penalty)
+            # The eager forward: torch.compile's backward cannot be differentiated again (create_graph).
+            penalty = gradient_penalty(self.discriminator.forward, real, fake)
+            self._last_losses["train/gradient_penalty"] = penalty.detach()
             d_loss = d_loss + self.gradient_penalty * penalty
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
@@ -119,7 +136,7 @@ class GAN(LightningModule):
             with torch.no_grad():
                 for p in self.discriminator.parameters():
                     p.clamp_(-self.weight_clip, self.weight_clip)
-        self.log("train/d_loss", d_loss, prog_bar=True)
+        self._last_losses["train/d_loss"] = d_loss.detach()
 
         if generator_turn:
             self.toggle_optimizer(opt_g)  # no gradients for D's weights in the generator's backward
@@ -130,9 +147,14 @@ class GAN(LightningModule):
             self.untoggle_optimizer(opt_g)
             if self.ema_generator is not None:
                 self.ema_generator.update_parameters(self.generator)
-            self.log("train/g_loss", g_loss, prog_bar=True)
-            self.log("gen_step", float(self.generator_updates))
-            return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
+            self._last_losses["train/g_loss"] = g_loss.detach()
+            # A host tensor (a Python number would be copied to the device): checkpoint names read it.
+            self.log("gen_step", torch.tensor(float(self.generator_updates)))
+        if self.trainer._logger_connector.should_update_logs:  # Lightning's own test for writing logs
+            # Not on the progress bar: it reads its values on every batch, which would wait for the device.
+            self.log_dict(self._last_losses)
+        if generator_turn:  # for DivergenceGuard, which checks them at the logging interval
+            return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}
         return {"d_loss": d_loss.detach()}
 
     def _generator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
@@ -148,4 +170,7 @@ class GAN(LightningModule):
         check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
-        return [self.optimizer_d(self.discriminator.parameters()), self.optimizer_g(self.generator.parameters())]
+        return [
+            build_optimizer(self.optimizer_d, self.discriminator.parameters()),
+            build_optimizer(self.optimizer_g, self.generator.parameters()),
+        ]

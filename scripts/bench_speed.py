@@ -1,0 +1,137 @@
+"""Generator updates and images per second of dcgan and wgan on MNIST and CIFAR-10, per speed variant.
+
+    python scripts/bench_speed.py [--models dcgan,wgan] [--datasets mnist,cifar10]
+        [--variants plain,on_device,bf16,channels_last,compile,all] [--steps 50] [--warmup 5] [--repeats 1]
+        [train.py overrides]
+
+Each row is a fresh run of `python train.py model=M data=D <variant flags> <overrides>` without loggers, callbacks,
+progress bar or checkpoints (the training step alone). The clock, which waits for the device, starts after
+`--warmup` generator updates (compilation and cudnn autotuning happen there) and stops at the end. A generator
+update is n_critic batches, so images/s = batch size x n_critic x updates/s (real images drawn). GFLOP/update is one
+warm-up generator update of the uncompiled run counted with torch.utils.flop_counter's formulas (forward,
+backward and the penalty's double backward); TFLOP/s = GFLOP/update x updates/s, to set against the device's peak. With
+`--repeats N` every variant runs N times, round robin, and the row is the fastest run (on a shared machine other
+processes only ever slow a run down).
+"""
+
+import argparse
+
+from hydra.utils import instantiate
+from lightning import Callback
+
+from gansuite.benchmark import CountFlops, build_run, compose_config, device_clock, write_table
+from gansuite.callbacks import finished_generator_update
+
+FLAGS = ("on_device", "bf16", "channels_last", "compile")
+VARIANTS = {
+    "plain": (),
+    "on_device": ("on_device",),
+    "bf16": ("bf16",),
+    "channels_last": ("channels_last",),
+    "compile": ("compile",),
+    "all": FLAGS,
+}
+
+
+def variant_overrides(flags: tuple[str, ...]) -> list[str]:
+    return [
+        f"data.on_device={'true' if 'on_device' in flags else 'false'}",
+        f"trainer.precision={'bf16-mixed' if 'bf16' in flags else '32-true'}",
+        f"model.channels_last={'true' if 'channels_last' in flags else 'false'}",
+        f"model.compile={'true' if 'compile' in flags else 'false'}",
+    ]
+
+
+class Throughput(Callback):
+    """Times the generator updates after `warmup`; counts the FLOPs of update `warmup - 1` when `count_flops`."""
+
+    def __init__(self, warmup: int, count_flops: bool) -> None:
+        self.warmup = warmup
+        self.flop_counter = CountFlops() if count_flops else None
+        self.flops: int | None = None
+
+    def on_train_batch_start(self, trainer, pl_module, *args) -> None:
+        per_update = pl_module.optimizer_steps_per_generator_update
+        if self.flop_counter is not None and trainer.global_step == (self.warmup - 1) * per_update:
+            self.flop_counter.__enter__()
+
+    def on_train_batch_end(self, trainer, pl_module, *args) -> None:
+        step = finished_generator_update(trainer, pl_module)
+        if step == self.warmup:
+            if self.flop_counter is not None:
+                self.flop_counter.__exit__(None, None, None)
+                self.flops = self.flop_counter.flops
+            self.started = device_clock(pl_module.device)
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        self.seconds = device_clock(pl_module.device) - self.started
+
+
+def measure(model: str, data: str, flags: tuple[str, ...], args, overrides: list[str]) -> tuple[dict, int | None]:
+    cfg = compose_config(
+        [f"model={model}", f"data={data}", f"steps={args.steps}", *variant_overrides(flags), *overrides]
+    )
+    datamodule, module = build_run(cfg)
+    throughput = Throughput(args.warmup, count_flops="compile" not in flags)
+    trainer = instantiate(
+        cfg.trainer,
+        max_steps=cfg.steps * module.optimizer_steps_per_generator_update,
+        callbacks=[throughput],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(module, datamodule=datamodule)
+    updates_per_s = (cfg.steps - args.warmup) / throughput.seconds
+    row = {
+        "model": model,
+        "data": data,
+        "device": str(trainer.strategy.root_device),
+        **{flag: "x" if flag in flags else "" for flag in FLAGS},
+        "batch": cfg.data.batch_size,
+        "gen updates/s": f"{updates_per_s:.3g}",
+        "images/s": f"{updates_per_s * cfg.data.batch_size * cfg.model.n_critic:.4g}",
+    }
+    return row, throughput.flops
+
+
+def best_run(runs: list[dict]) -> dict:
+    """The fastest run: other processes on the machine only ever slow a run down (timeit's reasoning)."""
+    return max(runs, key=lambda row: float(row["gen updates/s"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="dcgan,wgan")
+    parser.add_argument("--datasets", default="mnist,cifar10")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help=f"any of {', '.join(VARIANTS)}")
+    parser.add_argument("--steps", type=int, default=50, help="generator updates per run, warm-up included")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed generator updates (at least 1)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per variant, in rounds; the fastest is kept")
+    args, overrides = parser.parse_known_args()
+    if not 1 <= args.warmup < args.steps:
+        parser.error("need 1 <= --warmup < --steps")
+    rows = []
+    for model in args.models.split(","):
+        for data in args.datasets.split(","):
+            variants = args.variants.split(",")
+            runs: dict[str, list[dict]] = {variant: [] for variant in variants}
+            flops = None  # the same arithmetic in every variant: counted once, uncompiled
+            for _ in range(args.repeats):  # round robin, so a load change on the machine hits every variant
+                for variant in variants:
+                    row, counted = measure(model, data, VARIANTS[variant], args, overrides)
+                    flops = flops or counted
+                    runs[variant].append(row)
+                    print(write_table([row]), flush=True)
+            for variant in variants:
+                row = best_run(runs[variant])
+                gflop = flops / 1e9 if flops else None
+                row["GFLOP/update"] = f"{gflop:.3g}" if gflop else "n/a"
+                row["TFLOP/s"] = f"{gflop * float(row['gen updates/s']) / 1e3:.3g}" if gflop else "n/a"
+                rows.append(row)
+    print(f"\nbest of {args.repeats} run(s) per row\n" + write_table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The benchmark scripts run end to end on tiny nets and print what docs/benchmarks.md records (no timing asserted)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["data.image_size=16", "data.batch_size=8", "model.generator.conv.width=4", "model.discriminator.conv.width=4"]
+
+
+def run_script(name: str, *args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / name), *args], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_bench_overhead_prints_both_loops_and_the_ratio(tmp_path):
+    out = run_script("bench_overhead.py", "model=dcgan", "data=mnist", "steps=4", "--chunk", "2", *TINY)
+    assert "| gansuite | 2 |" in out and "| bare PyTorch | 2 |" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("overhead ") and float(last.split()[1]) > 0
+
+
+def test_bench_speed_prints_updates_images_and_flops():
+    out = run_script(
+        "bench_speed.py",
+        "--models",
+        "wgan",
+        "--datasets",
+        "mnist",
+        "--variants",
+        "plain,on_device",
+        "--steps",
+        "3",
+        "--warmup",
+        "2",
+        *TINY,
+    )
+    rows = [line for line in out.splitlines() if line.startswith("| wgan | mnist | cpu |")]
+    assert len(rows) >= 2  # one per variant (printed again in the final table)
+    cells = [c.strip() for c in rows[-1].strip("|").split("|")]
+    updates, images, gflop = float(cells[8]), float(cells[9]), float(cells[10])
+    assert updates > 0 and images == pytest.approx(updates * 8 * 5, rel=1e-2)  # batch 8 x n_critic 5
+    assert gflop > 0

@@ -23,7 +23,8 @@ from gansuite.data import sources
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import CIFAR10_CLASSES
 from gansuite.errors import ConfigError, DataError
-from gansuite.metrics.translation import TranslationScores
+from gansuite.metrics.inception import write_random_weights
+from gansuite.metrics.translation import FrechetDistance, TranslationScores
 from gansuite.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,7 @@ TINY = [
     "trainer.enable_progress_bar=false",
     "trainer.enable_model_summary=false",
     "trainer.log_every_n_steps=1",
+    "metrics=none",  # the translation FID needs the Inception weights: tested on its own below
 ]
 LOSSES = ["adversarial_a2b", "adversarial_b2a", "cycle_aba", "cycle_bab", "identity_a2b", "identity_b2a"]
 LOSSES += ["g_loss", "d_loss", "d_loss_a", "d_loss_b"]
@@ -73,7 +75,11 @@ def test_config_picks_the_reference_loss_and_translation_grids(tmp_path: Path) -
     assert cfg.loss._target_ == "gansuite.losses.LeastSquaresLoss"
     assert cfg.callbacks.sample_grid._target_ == "gansuite.callbacks.translations.TranslationGrid"
     assert cfg.callbacks.model_checkpoint._target_ == "gansuite.callbacks.checkpoint.GeneratorStepCheckpoint"
-    assert not cfg.metrics
+    assert not cfg.metrics  # TINY's metrics=none; the model's own choice is the translation FID:
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        default = compose("config", overrides=["model=cyclegan", "data=cifar_pair"])
+    assert default.metrics.evaluator.distance._target_ == "gansuite.metrics.translation.FrechetDistance"
+    assert default.metrics.monitor == "val/fid_a2b"
     assert compose_config(tmp_path, ["loss=hinge"]).loss._target_ == "gansuite.losses.HingeLoss"
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         gan = compose("config", overrides=["model=dcgan", "data=mnist"])
@@ -165,6 +171,16 @@ def test_evaluator_scores_all_translated_test_images_in_both_directions(tmp_path
     expected = float(module.translate(test_a, "a2b").mean() - test_b.mean())
     assert scores["fid_a2b"] == pytest.approx(expected, abs=1e-5)
     assert set(scores) == {"fid_a2b", "fid_b2a"}
+
+
+def test_translation_fid_is_zero_for_identical_sets_and_grows_with_noise(tmp_path: Path) -> None:
+    """FrechetDistance on inception-v3-compat with seeded random weights (the real file is not available offline)."""
+    distance = FrechetDistance(str(write_random_weights(tmp_path / "inception.pth")), batch_size=8)
+    images = torch.rand(12, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    noisy = (images + 0.5 * torch.randn(12, 3, 32, 32, generator=torch.Generator().manual_seed(1))).clamp(-1, 1)
+    same = distance(images, images)
+    assert abs(same) < 1e-2  # float64 statistics of identical features; sqrtm leaves rounding only
+    assert distance(noisy, images) > 10 * max(same, 1e-3)
 
 
 def test_missing_domain_is_a_one_line_cli_error(tmp_path: Path) -> None:

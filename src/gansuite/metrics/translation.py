@@ -10,8 +10,34 @@ from collections.abc import Callable
 import torch
 from lightning import LightningModule
 from torch import Tensor
+from torchmetrics.image import FrechetInceptionDistance
 
 from gansuite.data.images import to_model_range
+from gansuite.metrics import inception
+from gansuite.metrics.image_metrics import Precomputed, to_uint8
+
+
+class FrechetDistance:
+    """FID between two image sets in [-1, 1] on the image metrics' protocol: torch-fidelity's inception-v3-compat
+    and resize, uint8 by rounding, float64 statistics. The weights are resolved at construction, so a run without
+    them stops before training."""
+
+    def __init__(self, inception_weights: str | None = None, batch_size: int = 50) -> None:
+        self.weights = inception.resolve_weights(inception_weights)
+        self.batch_size = batch_size
+        self.extractor: inception.InceptionFeatures | None = None
+
+    @torch.inference_mode()
+    def __call__(self, generated: Tensor, real: Tensor) -> float:
+        if self.extractor is None or next(self.extractor.parameters()).device != generated.device:
+            self.extractor = inception.InceptionFeatures(str(self.weights)).to(generated.device).eval()
+        fid = FrechetInceptionDistance(feature=Precomputed(inception.InceptionFeatures.num_features)).to(
+            generated.device
+        )
+        for images, is_real in ((generated, False), (real, True)):
+            for batch in images.split(self.batch_size):
+                fid.update(self.extractor(to_uint8(batch))[0], real=is_real)
+        return float(fid.compute())
 
 
 class TranslationScores:
@@ -21,12 +47,13 @@ class TranslationScores:
         self.batch_size = batch_size
 
     def translate(self, pl_module: LightningModule, images: Tensor, direction: str) -> Tensor:
-        batches = to_model_range(images).split(self.batch_size)
-        return torch.cat([pl_module.translate(batch, direction).cpu() for batch in batches])
+        batches = images.split(self.batch_size)
+        return torch.cat([pl_module.translate(batch.to(pl_module.device), direction) for batch in batches])
 
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
-        real_a, real_b = datamodule.test_images("a"), datamodule.test_images("b")
+        real_a = to_model_range(datamodule.test_images("a")).to(pl_module.device)
+        real_b = to_model_range(datamodule.test_images("b")).to(pl_module.device)
         return {
-            f"{self.name}_a2b": float(self.distance(self.translate(pl_module, real_a, "a2b"), to_model_range(real_b))),
-            f"{self.name}_b2a": float(self.distance(self.translate(pl_module, real_b, "b2a"), to_model_range(real_a))),
+            f"{self.name}_a2b": float(self.distance(self.translate(pl_module, real_a, "a2b"), real_b)),
+            f"{self.name}_b2a": float(self.distance(self.translate(pl_module, real_b, "b2a"), real_a)),
         }

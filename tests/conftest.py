@@ -1,28 +1,11 @@
-"""Shared test helpers: the repository root, the offline data folder, and Hydra composition of the real conf/."""
+"""Fixtures for the top-level tests (helpers live in gansuite_testing.py)."""
 
-import os
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
-
-ROOT = Path(__file__).resolve().parents[1]
-# CI sets GANSUITE_DATA_DIR to ../shared/data; a developer's checkout has the same folder beside it.
-DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", ROOT.parent / "shared" / "data"))
-
-
-def compose_config(overrides: list[str], output_dir: Path) -> DictConfig:
-    """The config `python train.py <overrides>` would run, with its outputs in `output_dir`."""
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return compose(
-            "config",
-            overrides=[f"paths.output_dir={output_dir}", f"paths.data_dir={DATA_DIR}", *overrides],
-        )
+from gansuite_testing import require_data_dir
 
 
 @pytest.fixture
 def data_dir() -> Path:
-    if not (DATA_DIR / "MNIST").is_dir():
-        pytest.fail(f"test data missing in {DATA_DIR}: set GANSUITE_DATA_DIR to the shared/data folder")
-    return DATA_DIR
+    return require_data_dir()

@@ -3,7 +3,7 @@
 import itertools
 
 import pytest
-from conftest import compose_config
+from gansuite_testing import compose_config
 from hydra.utils import instantiate
 
 from gansuite.errors import ConfigError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ROOT, compose_config
+from gansuite_testing import ROOT, compose_config
 
 from gansuite.train import train
 

@@ -92,7 +92,14 @@ def test_truncated_file_found_by_a_loader_worker(tmp_path: Path) -> None:
     folder = tmp_path / "images"
     write_images(folder, count=2)
     truncated = truncated_jpeg(folder / "zz_truncated.jpg")
-    run = [*TINY, "data=image_folder", f"data.path={folder}", f"data.image_size={SIZE}", "data.batch_size=9"]
+    run = [
+        *TINY,
+        "data=image_folder",
+        "metrics=none",
+        f"data.path={folder}",
+        f"data.image_size={SIZE}",
+        "data.batch_size=9",
+    ]
     run += ["data.num_workers=1", "steps=4", "callbacks.sample_grid.every_n_steps=100"]
     stopped = start_cli(tmp_path / "stopped", *run)
     skipped = start_cli(tmp_path / "skipped", *run, "data.skip_corrupt=true")

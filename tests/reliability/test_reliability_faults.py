@@ -87,13 +87,12 @@ def test_hard_kill_loses_at_most_the_steps_since_the_last_periodic_checkpoint(tm
     run = tmp_path / "run"
     periodic = ["callbacks.model_checkpoint.every_n_generator_steps=5", "callbacks.sample_grid.every_n_steps=20"]
     process = start_cli(run, *TINY, *TOY, *periodic, "steps=100000")
-    wait_for(run / "samples" / "gen_step=000020.png", process)  # written after that update's checkpoint
+    wait_for(run / "checkpoints" / "gen_step=000020.ckpt", process)  # renamed into place once whole
     process.kill()
     finish(process)
-    for path in (run / "checkpoints").glob("*.ckpt"):  # none torn, whenever the kill came
-        read_checkpoint(path)
-    global_step = read_checkpoint(run / "checkpoints" / "last.ckpt")["global_step"]
-    assert global_step >= 2 * 20 and global_step % (2 * 5) == 0
+    # none torn, whenever the kill came; the newest holds at least update 20 and is on the periodic grid
+    steps = [read_checkpoint(path)["global_step"] for path in (run / "checkpoints").glob("*.ckpt")]
+    assert max(steps) >= 2 * 20 and all(step % (2 * 5) == 0 for step in steps)
 
 
 class FailsToPickle:
@@ -160,7 +159,7 @@ def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(compo
         "of the run that wrote it, or drop ckpt_path to start fresh"
     )
 
-    images = compose_config(*TINY, "data=cifar10_subset", "steps=4", f"ckpt_path={last}")
+    images = compose_config(*TINY, "data=cifar10_subset", "metrics=none", "steps=4", f"ckpt_path={last}")
     with pytest.raises(Exception) as raised:
         train(images)
     assert "has shape (2, 32) there but (3072, 32) here" in str(user_error(raised.value))

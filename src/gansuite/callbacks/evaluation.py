@@ -1,8 +1,9 @@
 """Runs an evaluator every `every_n_steps` generator updates and once at the end of training.
 
-An evaluator is any callable `(pl_module, datamodule) -> {name: value}`. Periodic values are logged as `val/<name>`
-(so checkpoints can monitor them); the final values also go to `metrics.json` in the run directory and are
-printed, and `final` holds them; `final[monitor]` is what train.main returns for a sweep to minimise.
+An evaluator is any callable `(pl_module, datamodule) -> {name: value}`. Values are logged as `val/<name>` straight
+to the loggers when computed (not at Lightning's next logging batch, which may never coincide with an evaluation)
+and put in `trainer.callback_metrics`, which the checkpoints monitor. The final values also go to `metrics.json` in
+the run directory and are printed; `final[monitor]` is what train.main returns for a sweep to minimise.
 """
 
 import json
@@ -43,12 +44,16 @@ class Evaluation(Callback):
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
         step = finished_generator_update(trainer, pl_module)
         if step is not None and step % self.every_n_steps == 0:
-            pl_module.log_dict(self.evaluate(trainer, pl_module))
+            self.publish(trainer, self.evaluate(trainer, pl_module))
+
+    @staticmethod
+    def publish(trainer: Trainer, values: dict[str, float]) -> None:
+        trainer.callback_metrics.update({name: torch.tensor(value) for name, value in values.items()})
+        trainer._logger_connector.log_metrics(values)  # every logger, at the step of the other rows
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self.final = self.evaluate(trainer, pl_module)
-        for logger in trainer.loggers:
-            logger.log_metrics(self.final, step=trainer.global_step)
+        self.publish(trainer, self.final)
         if not trainer.is_global_zero:
             return
         steps = pl_module.generator_updates

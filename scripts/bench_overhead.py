@@ -25,6 +25,7 @@ from gansuite.callbacks import finished_generator_update
 from gansuite.data.images import random_hflip, to_model_range
 from gansuite.losses import gradient_penalty
 from gansuite.modules.optimizers import build_optimizer
+from gansuite.train import build_trainer
 
 
 class BareLoop:
@@ -129,14 +130,7 @@ def main() -> None:
         sys.exit(f"error: steps={cfg.steps} leaves nothing to time after the warm-up chunk of {args.chunk}")
     datamodule, module = build_run(cfg)
     alternate = Alternate(args.chunk)
-    callbacks = [instantiate(c) for c in cfg.callbacks.values()] + [alternate]
-    loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
-    trainer = instantiate(
-        cfg.trainer,
-        max_steps=cfg.steps * module.optimizer_steps_per_generator_update,
-        callbacks=callbacks,
-        logger=loggers,
-    )
+    trainer = build_trainer(cfg, module, [instantiate(c) for c in cfg.callbacks.values()] + [alternate])
     device = trainer.strategy.root_device
     alternate.bare = BareLoop(cfg, module, datamodule.images, device)
     trainer.fit(module, datamodule=datamodule)

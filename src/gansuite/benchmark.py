@@ -14,7 +14,7 @@ from omegaconf import DictConfig
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
-from gansuite.train import CONFIG_DIR
+from gansuite.train import CONFIG_DIR, build_model
 
 
 def compose_config(overrides: list[str]) -> DictConfig:
@@ -29,8 +29,7 @@ def build_run(cfg: DictConfig) -> tuple[L.LightningDataModule, LightningModule]:
     L.seed_everything(cfg.seed)
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
-    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
-    return datamodule, module
+    return datamodule, build_model(cfg, datamodule.shape)
 
 
 def device_clock(device: torch.device) -> float:

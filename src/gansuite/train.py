@@ -11,7 +11,7 @@ from typing import Any
 import hydra
 import lightning as L
 from hydra.utils import instantiate
-from lightning import LightningModule
+from lightning import Callback, LightningModule, Trainer
 from omegaconf import DictConfig, OmegaConf
 
 from gansuite.callbacks.divergence import DivergenceGuard
@@ -28,6 +28,17 @@ def build_model(cfg: DictConfig, data_shape: tuple[int, ...]) -> LightningModule
     return instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=data_shape)
 
 
+def build_trainer(cfg: DictConfig, module: LightningModule, callbacks: list[Callback]) -> Trainer:
+    """The Trainer of `cfg` with its loggers, running `steps` generator updates of `module`."""
+    loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
+    return instantiate(
+        cfg.trainer,
+        max_steps=cfg.steps * module.optimizer_steps_per_generator_update,
+        callbacks=callbacks,
+        logger=loggers,
+    )
+
+
 def train(cfg: DictConfig) -> float | None:
     validate(cfg)
     L.seed_everything(cfg.seed, workers=True)
@@ -39,13 +50,7 @@ def train(cfg: DictConfig) -> float | None:
     if evaluation is not None:
         callbacks.insert(0, evaluation)  # before the checkpoints, so they see this step's metrics
     callbacks.insert(0, DivergenceGuard())  # first, so nothing evaluates or saves a NaN state
-    loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
-    trainer = instantiate(
-        cfg.trainer,
-        max_steps=cfg.steps * module.optimizer_steps_per_generator_update,
-        callbacks=callbacks,
-        logger=loggers,
-    )
+    trainer = build_trainer(cfg, module, callbacks)
     trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     if evaluation is None or not evaluation.final:
         return None

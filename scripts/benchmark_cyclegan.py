@@ -23,6 +23,8 @@ from hydra.utils import instantiate
 from lightning import Callback, Trainer
 from torchvision.io import write_png
 
+from gansuite.train import build_model
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -46,7 +48,7 @@ def seconds_per_update(overrides: list[str], updates: int, warmup: int) -> tuple
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("config", overrides=["model=cyclegan", "paths.output_dir=unused", *overrides])
     datamodule = instantiate(cfg.data)
-    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+    module = build_model(cfg, datamodule.shape)
     timer = BatchTimer()
     steps = (updates + warmup) * module.optimizer_steps_per_generator_update
     trainer = Trainer(

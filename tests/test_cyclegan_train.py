@@ -12,6 +12,7 @@ from types import ModuleType
 
 import pytest
 import torch
+from gansuite_testing import ROOT
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 from omegaconf import DictConfig
@@ -25,9 +26,8 @@ from gansuite.data.unpaired import CIFAR10_CLASSES
 from gansuite.errors import ConfigError, DataError
 from gansuite.metrics.inception import write_random_weights
 from gansuite.metrics.translation import FrechetDistance, TranslationScores
-from gansuite.train import train
+from gansuite.train import build_model, train
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = [
     "model=cyclegan",
     "model.generator.ngf=4",
@@ -158,7 +158,7 @@ def test_trains_on_the_cifar_cat_dog_pair(tmp_path: Path) -> None:
 def test_evaluator_scores_all_translated_test_images_in_both_directions(tmp_path: Path) -> None:
     cfg = compose_config(tmp_path, ["data=cifar_pair"])
     datamodule = instantiate(cfg.data)
-    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+    module = build_model(cfg, datamodule.shape)
     seen = []
 
     def mean_gap(generated: torch.Tensor, real: torch.Tensor) -> float:

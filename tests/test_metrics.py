@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from gansuite_testing import DATA_DIR, ROOT
 from hydra import compose, initialize_config_dir
 from metrics_replay import Replay
 from torchvision import datasets
@@ -24,8 +25,6 @@ from gansuite.metrics.classifier import Classifier, default_weights
 from gansuite.metrics.image_metrics import ImageMetrics, image_evaluation, real_image_batches
 from gansuite.train import train
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", ROOT.parent / "shared" / "data"))
 QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false", "trainer.log_every_n_steps=1"]
 TINY_CONV = ["model=dcgan", "model.generator.conv.width=8", "model.discriminator.conv.width=8", "model.latent_dim=16"]
 CLASSIFIER = ["metrics.extractor=classifier", "metrics.num_fake=200", "metrics.num_real=200"]

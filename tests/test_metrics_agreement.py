@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 import torch_fidelity
+from gansuite_testing import DATA_DIR
 from metrics_replay import Replay
 from torch.utils.data import Dataset
 
@@ -21,8 +22,6 @@ from gansuite.metrics import inception
 from gansuite.metrics.image_metrics import ImageMetrics, real_image_batches, to_uint8
 from gansuite.nets import build_generator
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", ROOT.parent / "shared" / "data"))
 NUM_IMAGES = 64  # per side; Inception at 299x299 on a CPU is what this test spends its time on
 RELATIVE_TOLERANCE = 1e-3
 OURS_TO_THEIRS = {

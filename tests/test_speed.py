@@ -11,6 +11,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
+from gansuite_testing import ROOT
 from hydra import compose, initialize_config_dir
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
@@ -23,9 +24,8 @@ from gansuite.data.images import random_hflip, wants_on_device
 from gansuite.errors import ConfigError
 from gansuite.losses import gradient_penalty
 from gansuite.nets.dcgan import DCGANDiscriminator
-from gansuite.train import user_error
+from gansuite.train import build_model, user_error
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = [
     "data=mnist",
     "data.image_size=16",
@@ -64,7 +64,7 @@ def fit_losses(tmp_path: Path, overrides: list[str], steps: int = 3, images: tor
     datamodule = instantiate(cfg.data)
     if images is not None:
         datamodule.images = images  # setup keeps images it already holds
-    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+    module = build_model(cfg, datamodule.shape)
     recorder = RecordLosses()
     run_config = RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape)
     trainer = instantiate(
@@ -152,7 +152,7 @@ def test_channels_last_needs_images(tmp_path):
     cfg = compose_config(tmp_path, ["data=ring8", "model=gan", "model.channels_last=true"], tiny=False)
     datamodule = instantiate(cfg.data)
     with pytest.raises(InstantiationException) as raised:
-        instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+        build_model(cfg, datamodule.shape)
     assert "channels_last=true needs image data" in str(user_error(raised.value))
 
 
@@ -251,7 +251,7 @@ def test_training_step_reads_no_tensor_on_the_host_between_logging_batches(tmp_p
     cfg = compose_config(tmp_path, ["model=wgan", "steps=4", "trainer.log_every_n_steps=8", "data.on_device=true"])
     datamodule = instantiate(cfg.data)
     datamodule.images = random_images(640)  # 20 batches of 32: one epoch
-    module = instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=datamodule.shape)
+    module = build_model(cfg, datamodule.shape)
     counter = CountHostReads(monkeypatch)
     loggers = [instantiate(c) for c in cfg.logger.values()]
     trainer = instantiate(cfg.trainer, max_steps=24, callbacks=[counter], logger=loggers, enable_checkpointing=False)

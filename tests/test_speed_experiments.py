@@ -1,11 +1,8 @@
 """The published-settings experiment configs compose to the hyperparameters their headers state."""
 
-from pathlib import Path
-
 import pytest
+from gansuite_testing import ROOT
 from hydra import compose, initialize_config_dir
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def compose_experiment(name: str, *overrides: str):

@@ -3,11 +3,10 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from gansuite_testing import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 TINY = ["data.image_size=16", "data.batch_size=8", "model.generator.conv.width=4", "model.discriminator.conv.width=4"]
 
 

@@ -20,23 +20,33 @@ from gansuite.metrics.image_metrics import Precomputed, to_uint8
 class FrechetDistance:
     """FID between two image sets in [-1, 1] on the image metrics' protocol: torch-fidelity's inception-v3-compat
     and resize, uint8 by rounding, float64 statistics. The weights are resolved at construction, so a run without
-    them stops before training."""
+    them stops before training. The real side's features are extracted once per real tensor and kept, so periodic
+    evaluations only pay for the generated images."""
 
     def __init__(self, inception_weights: str | None = None, batch_size: int = 50) -> None:
         self.weights = inception.resolve_weights(inception_weights)
         self.batch_size = batch_size
         self.extractor: inception.InceptionFeatures | None = None
+        self.real_sides: dict[int, tuple[Tensor, FrechetInceptionDistance]] = {}  # id(real) -> (real, its FID)
+
+    def add(self, fid: FrechetInceptionDistance, images: Tensor, real: bool) -> None:
+        for batch in images.split(self.batch_size):
+            fid.update(self.extractor(to_uint8(batch))[0], real=real)
 
     @torch.inference_mode()
     def __call__(self, generated: Tensor, real: Tensor) -> float:
         if self.extractor is None or next(self.extractor.parameters()).device != generated.device:
             self.extractor = inception.InceptionFeatures(str(self.weights)).to(generated.device).eval()
-        fid = FrechetInceptionDistance(feature=Precomputed(inception.InceptionFeatures.num_features)).to(
-            generated.device
-        )
-        for images, is_real in ((generated, False), (real, True)):
-            for batch in images.split(self.batch_size):
-                fid.update(self.extractor(to_uint8(batch))[0], real=is_real)
+            self.real_sides.clear()
+        kept = self.real_sides.get(id(real))
+        if kept is None or kept[0] is not real:
+            features = Precomputed(inception.InceptionFeatures.num_features)
+            fid = FrechetInceptionDistance(feature=features, reset_real_features=False).to(generated.device)
+            self.add(fid, real, real=True)
+            kept = self.real_sides[id(real)] = (real, fid)
+        fid = kept[1]
+        fid.reset()  # drops the previous generated side only
+        self.add(fid, generated, real=False)
         return float(fid.compute())
 
 
@@ -45,14 +55,16 @@ class TranslationScores:
         self.distance = distance
         self.name = name
         self.batch_size = batch_size
+        self.real: dict[str, Tensor] | None = None
 
     def translate(self, pl_module: LightningModule, images: Tensor, direction: str) -> Tensor:
         batches = images.split(self.batch_size)
         return torch.cat([pl_module.translate(batch.to(pl_module.device), direction) for batch in batches])
 
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
-        real_a = to_model_range(datamodule.test_images("a")).to(pl_module.device)
-        real_b = to_model_range(datamodule.test_images("b")).to(pl_module.device)
+        if self.real is None:  # the test images do not change during a run: one copy on the device, reused
+            self.real = {d: to_model_range(datamodule.test_images(d)).to(pl_module.device) for d in ("a", "b")}
+        real_a, real_b = self.real["a"], self.real["b"]
         return {
             f"{self.name}_a2b": float(self.distance(self.translate(pl_module, real_a, "a2b"), real_b)),
             f"{self.name}_b2a": float(self.distance(self.translate(pl_module, real_b, "b2a"), real_a)),

@@ -20,15 +20,22 @@ class SampleGrid(Callback):
         self.every_n_steps = every_n_steps
         self.num_points = num_points
 
-    def save(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
+    #: The name of the pictures in loggers that take images (W&B).
+    key = "samples"
+
+    def draw(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
+        """Writes the picture to `path`; subclasses show other things on the same schedule."""
         if len(pl_module.data_shape) == 3:
             save_image_grid(pl_module.generate(pl_module.fixed_noise), path)
         else:
             real = trainer.datamodule.sample(self.num_points)
             plot_toy(real, pl_module.sample(self.num_points), path, f"{path.stem}")
+
+    def save(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
+        self.draw(trainer, pl_module, path)
         for logger in trainer.loggers:
             if hasattr(logger, "log_image"):
-                logger.log_image(key="samples", images=[str(path)], step=trainer.global_step)
+                logger.log_image(key=self.key, images=[str(path)], step=trainer.global_step)
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
         step = finished_generator_update(trainer, pl_module)

@@ -23,16 +23,15 @@ class TranslationGrid(SampleGrid):
     """SampleGrid's schedule and files (`dirpath/gen_step=NNNNNN.png`, `samples.png` at the end), showing the
     translations of the first `num_images` test images of each domain, so grids are comparable along the run."""
 
+    key = "translations"
+
     def __init__(self, dirpath: str, every_n_steps: int = 500, num_images: int = 8) -> None:
         super().__init__(dirpath, every_n_steps)
         self.num_images = num_images
 
-    def save(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
+    def draw(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
         datamodule = trainer.datamodule
         real_a = to_model_range(datamodule.test_images("a")[: self.num_images])
         real_b = to_model_range(datamodule.test_images("b")[: self.num_images])
         count = min(len(real_a), len(real_b))
         save_image_grid(translation_grid(pl_module, real_a[:count], real_b[:count]), path, nrow=count)
-        for logger in trainer.loggers:
-            if hasattr(logger, "log_image"):
-                logger.log_image(key="translations", images=[str(path)], step=trainer.global_step)

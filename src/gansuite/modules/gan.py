@@ -121,7 +121,9 @@ class GAN(LightningModule):
         generator_turn = self.global_step % self.optimizer_steps_per_generator_update == self.n_critic - 1
         if self.channels_last:
             real = real.contiguous(memory_format=torch.channels_last)
-        fake = self.generator(self.sample_noise(real.shape[0]))
+        # The generator's graph is kept only on the batches that update it; critic-only batches need its output.
+        with torch.set_grad_enabled(generator_turn):
+            fake = self.generator(self.sample_noise(real.shape[0]))
 
         d_loss = self.loss.discriminator_loss(self.discriminator(real), self.discriminator(fake.detach()))
         if self.gradient_penalty:

@@ -1,5 +1,5 @@
 """Cost of the image metrics on this machine: feature extraction in images/s, and the wall time of one evaluation
-(generate num_fake images with a DCGAN generator, extract, FID + IS + KID) against real features already cached.
+(generate num_fake images with model=dcgan's generator, extract, FID + IS + KID) against real features already cached.
 
 python scripts/bench_metrics.py --extractor inception --num-fake 10000
 python scripts/bench_metrics.py --extractor classifier --num-fake 10000
@@ -17,21 +17,13 @@ from pathlib import Path
 
 import torch
 
+from gansuite.benchmark import compose_config
 from gansuite.data.images import TorchvisionImages
 from gansuite.metrics import inception
 from gansuite.metrics.image_metrics import ImageMetrics
-from gansuite.nets import build_generator
+from gansuite.modules.loading import build_model
 
 DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", "data"))
-
-
-class Sampler(torch.nn.Module):
-    """A DCGAN generator with what ImageMetrics reads: generator, latent_dim, device."""
-
-    def __init__(self, data_shape: tuple[int, ...], device: torch.device) -> None:
-        super().__init__()
-        self.latent_dim, self.device = 100, device
-        self.generator = build_generator("conv", 100, data_shape, conv={"width": 64, "norm": "batch"}).to(device)
 
 
 def synchronize(device: torch.device) -> None:
@@ -66,7 +58,7 @@ def main() -> None:
         cache_dir=tempfile.mkdtemp(),
         **protocol,
     )
-    sampler = Sampler(datamodule.shape, device)
+    module = build_model(compose_config(["model=dcgan", "data=cifar10"]), datamodule.shape).to(device)  # untrained
 
     start = time.perf_counter()
     metrics.prepare(datamodule, device)
@@ -85,7 +77,7 @@ def main() -> None:
         per_second = extracted / (time.perf_counter() - start)
 
     start = time.perf_counter()
-    values = metrics(sampler, datamodule)
+    values = metrics(module, datamodule)
     synchronize(device)
     evaluation_seconds = time.perf_counter() - start
 

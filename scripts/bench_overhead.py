@@ -21,7 +21,6 @@ from lightning import Callback
 from omegaconf import DictConfig
 
 from gansuite.benchmark import build_run, compose_config, device_clock, write_table
-from gansuite.callbacks import finished_generator_update
 from gansuite.data.images import random_hflip, to_model_range
 from gansuite.losses import gradient_penalty
 from gansuite.modules.optimizers import build_optimizer
@@ -111,7 +110,7 @@ class Alternate(Callback):
         self.started = device_clock(pl_module.device)
 
     def on_train_batch_end(self, trainer, pl_module, *args) -> None:
-        step = finished_generator_update(trainer, pl_module)
+        step = pl_module.completed_generator_update
         if step is None or step % self.chunk:
             return
         now = device_clock(pl_module.device)

@@ -20,7 +20,6 @@ from hydra.utils import instantiate
 from lightning import Callback
 
 from gansuite.benchmark import CountFlops, build_run, compose_config, device_clock, write_table
-from gansuite.callbacks import finished_generator_update
 
 FLAGS = ("on_device", "bf16", "channels_last", "compile")
 VARIANTS = {
@@ -56,7 +55,7 @@ class Throughput(Callback):
             self.flop_counter.__enter__()
 
     def on_train_batch_end(self, trainer, pl_module, *args) -> None:
-        step = finished_generator_update(trainer, pl_module)
+        step = pl_module.completed_generator_update
         if step == self.warmup:
             if self.flop_counter is not None:
                 self.flop_counter.__exit__(None, None, None)

@@ -23,7 +23,7 @@ from hydra.utils import instantiate
 from lightning import Callback, Trainer
 from torchvision.io import write_png
 
-from gansuite.train import build_model
+from gansuite.modules.loading import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
 

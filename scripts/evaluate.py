@@ -12,10 +12,9 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, open_dict
 
-from gansuite.checkpoints import load_module
+from gansuite.conf_dir import CONFIG_DIR
+from gansuite.modules.loading import load_module
 from gansuite.train import run_reporting_user_errors
-
-CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:

@@ -17,8 +17,8 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from torch import Tensor
 
-from gansuite.checkpoints import load_module
 from gansuite.errors import ConfigError
+from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
 
 DEFAULTS = {

@@ -14,11 +14,11 @@ from torch import Tensor
 from torch.nn import functional as F
 from torchvision import datasets
 
+from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError
 from gansuite.metrics.classifier import Classifier
 from gansuite.train import run_reporting_user_errors
 
-CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 LABELLED = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}
 
 

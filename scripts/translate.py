@@ -15,11 +15,11 @@ import torch
 from omegaconf import OmegaConf
 from torchvision.transforms import InterpolationMode, v2
 
-from gansuite.checkpoints import load_module
 from gansuite.data.image_folder import list_images
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import ImageFileDomain
 from gansuite.errors import ConfigError, DataError
+from gansuite.modules.loading import load_module
 from gansuite.plots import save_image_grid
 
 ARGUMENTS = {"ckpt_path": None, "input": None, "output": None, "direction": "a2b", "batch_size": 8, "device": "auto"}

@@ -14,7 +14,8 @@ from omegaconf import DictConfig
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
-from gansuite.train import CONFIG_DIR, build_model
+from gansuite.conf_dir import CONFIG_DIR
+from gansuite.modules.loading import build_model
 
 
 def compose_config(overrides: list[str]) -> DictConfig:

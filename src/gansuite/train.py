@@ -5,30 +5,25 @@ Returns the final value of the metric that `metrics.monitor` names, for sweeps t
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import hydra
 import lightning as L
 from hydra.utils import instantiate
-from lightning import Callback, LightningModule, Trainer
+from lightning import Callback, Trainer
 from omegaconf import DictConfig, OmegaConf
 
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
+from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError, DataError, DivergenceError
+from gansuite.modules.base import AdversarialModule
+from gansuite.modules.loading import build_model
 from gansuite.resume import expand_resume
 from gansuite.validation import validate
 
-CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 
-
-def build_model(cfg: DictConfig, data_shape: tuple[int, ...]) -> LightningModule:
-    """The model of `cfg` (networks sized from `data_shape`) with its loss: the one place they are wired."""
-    return instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=data_shape)
-
-
-def build_trainer(cfg: DictConfig, module: LightningModule, callbacks: list[Callback]) -> Trainer:
+def build_trainer(cfg: DictConfig, module: AdversarialModule, callbacks: list[Callback]) -> Trainer:
     """The Trainer of `cfg` with its loggers, running `steps` generator updates of `module`."""
     loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
     return instantiate(

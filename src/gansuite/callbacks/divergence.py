@@ -2,8 +2,9 @@
 
 Reading a GPU value on the host waits for the GPU, so per batch the guard only keeps references to the losses
 that `training_step` returns (no kernel, no sync); it reads them, with the parameters, in one sync every
-`trainer.log_every_n_steps` batches and, through `check`, before every checkpoint save (GeneratorStepCheckpoint
-calls it). Kept per batch, the losses still tell the exact update and loss where the run diverged.
+`trainer.log_every_n_steps` batches and before every checkpoint is written (`on_save_checkpoint`, which Lightning
+calls before the file is written, so raising there keeps the diverged state off disk). Kept per batch, the
+losses still tell the exact update and loss where the run diverged.
 """
 
 import os
@@ -23,11 +24,6 @@ class DivergenceGuard(Callback):
         self.unchecked: list[tuple[int, str, Tensor]] = []  # (global_step, loss name, value) since the last check
         self.batches = 0
 
-    @staticmethod
-    def of(trainer: Trainer) -> "DivergenceGuard":
-        """The guard registered with `trainer`, or a fresh one that checks the parameters only."""
-        return next((c for c in trainer.callbacks if isinstance(c, DivergenceGuard)), DivergenceGuard())
-
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, outputs, *args) -> None:
         if isinstance(outputs, Mapping):  # the module's training_step returns its scalar losses
             for name, value in outputs.items():
@@ -39,6 +35,9 @@ class DivergenceGuard(Callback):
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self.check(trainer, pl_module)
+
+    def on_save_checkpoint(self, trainer: Trainer, pl_module: LightningModule, checkpoint: dict) -> None:
+        self.check(trainer, pl_module)  # raises rather than save NaNs
 
     def check(self, trainer: Trainer, pl_module: LightningModule) -> None:
         """Raises DivergenceError when a loss since the last check or a parameter now is not finite; one sync."""

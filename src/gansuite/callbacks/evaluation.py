@@ -1,9 +1,13 @@
-"""Runs an evaluator every `every_n_steps` generator updates and once at the end of training.
+"""Runs an evaluator every `every_n_updates` generator updates and once at the end of training.
 
-An evaluator is any callable `(pl_module, datamodule) -> {name: value}`. Values are logged as `val/<name>` straight
-to the loggers when computed (not at Lightning's next logging batch, which may never coincide with an evaluation)
-and put in `trainer.callback_metrics`, which the checkpoints monitor. The final values also go to `metrics.json` in
-the run directory and are printed; `final[monitor]` is what train.main returns for a sweep to minimise.
+An evaluator is any callable `(pl_module, datamodule) -> {name: value}`. Values are logged as `val/<name>`, with the
+`gen_step` they were taken at, straight to the loggers when computed (not at Lightning's next logging batch, which
+may never coincide with an evaluation) and put in `trainer.callback_metrics`, which the checkpoints monitor. The
+final values also go to `metrics.json` in the run directory and are printed; `final[monitor]` is what train.main
+returns for a sweep to minimise.
+
+Each `metrics=` option is one of the factories at the end, all of one shape: the schedule (`every_n_updates`), the
+`monitor`, the `output_path`, and the evaluator's own protocol keys, flat.
 """
 
 import json
@@ -13,16 +17,22 @@ from pathlib import Path
 import torch
 from lightning import Callback, LightningModule, Trainer
 
-from gansuite.callbacks import finished_generator_update
+from gansuite.errors import ConfigError
+from gansuite.lightning_adapter import log_now
+from gansuite.metrics.image_metrics import ImageMetrics
+from gansuite.metrics.mode_coverage import ModeCoverage
+from gansuite.metrics.translation import FrechetDistance, TranslationScores
 
 Evaluator = Callable[[LightningModule, object], dict[str, float]]
 
 
 class Evaluation(Callback):
-    def __init__(self, evaluator: Evaluator, every_n_steps: int, monitor: str, output_path: str | None = None) -> None:
+    def __init__(
+        self, evaluator: Evaluator, every_n_updates: int, monitor: str, output_path: str | None = None
+    ) -> None:
         self.evaluator = evaluator
         self.monitor = monitor
-        self.every_n_steps = every_n_steps
+        self.every_n_updates = every_n_updates
         self.output_path = Path(output_path) if output_path else None
         self.final: dict[str, float] = {}
 
@@ -42,18 +52,19 @@ class Evaluation(Callback):
             prepare(trainer.datamodule, pl_module.device)
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
-        step = finished_generator_update(trainer, pl_module)
-        if step is not None and step % self.every_n_steps == 0:
-            self.publish(trainer, self.evaluate(trainer, pl_module))
+        step = pl_module.completed_generator_update
+        if step is not None and step % self.every_n_updates == 0:
+            self.publish(trainer, pl_module, self.evaluate(trainer, pl_module))
 
     @staticmethod
-    def publish(trainer: Trainer, values: dict[str, float]) -> None:
+    def publish(trainer: Trainer, pl_module: LightningModule, values: dict[str, float]) -> None:
         trainer.callback_metrics.update({name: torch.tensor(value) for name, value in values.items()})
-        trainer._logger_connector.log_metrics(values)  # every logger, at the step of the other rows
+        # Every logger, at the step of the other rows, naming the generator update the values belong to.
+        log_now(trainer, {**values, "gen_step": float(pl_module.generator_updates)})
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self.final = self.evaluate(trainer, pl_module)
-        self.publish(trainer, self.final)
+        self.publish(trainer, pl_module, self.final)
         if not trainer.is_global_zero:
             return
         steps = pl_module.generator_updates
@@ -61,3 +72,57 @@ class Evaluation(Callback):
             self.output_path.write_text(json.dumps({"generator_updates": steps, **self.final}, indent=2) + "\n")
         rows = "\n".join(f"  {name:<24} {value:.4f}" for name, value in self.final.items())
         print(f"Final metrics after {steps} generator updates:\n{rows}", flush=True)
+
+
+def checked_evaluation(
+    evaluator: Evaluator, names: list[str], every_n_updates: int, monitor: str, output_path: str | None
+) -> Evaluation:
+    """An Evaluation whose monitor is one of the evaluator's `names`, else a ConfigError listing them."""
+    if monitor.removeprefix("val/") not in names:
+        raise ConfigError(
+            f"metrics.monitor={monitor} is not computed with these settings, which log "
+            f"{', '.join('val/' + name for name in names)}: pick one of those"
+        )
+    return Evaluation(evaluator, every_n_updates, monitor, output_path)
+
+
+def image_evaluation(
+    every_n_updates: int,
+    monitor: str,
+    name_suffixes: dict[str, str],
+    output_path: str | None = None,
+    **protocol,
+) -> Evaluation:
+    """metrics=default: FID, IS, KID (and precision/recall) on the image metrics' protocol.
+
+    `name_suffixes` maps each extractor to the suffix of its metric names (none for Inception), so a classifier FID
+    is never mistaken for an Inception one.
+    """
+    extractor = protocol.get("extractor", "inception")
+    evaluator = ImageMetrics(name_suffix=name_suffixes.get(extractor, ""), **protocol)
+    return checked_evaluation(evaluator, evaluator.names, every_n_updates, monitor, output_path)
+
+
+def mode_coverage_evaluation(
+    every_n_updates: int,
+    monitor: str,
+    output_path: str | None = None,
+    num_samples: int = 2500,
+    min_fraction: float = 0.2,
+) -> Evaluation:
+    """metrics=mode_coverage: modes covered, high-quality share and KL on toy mixtures."""
+    evaluator = ModeCoverage(num_samples, min_fraction)
+    return checked_evaluation(evaluator, ModeCoverage.names, every_n_updates, monitor, output_path)
+
+
+def translation_evaluation(
+    every_n_updates: int,
+    monitor: str,
+    output_path: str | None = None,
+    inception_weights: str | None = None,
+    batch_size: int = 50,
+    name: str = "fid",
+) -> Evaluation:
+    """metrics=translation_fid: FID of translated test images in both directions (`<name>_a2b`, `<name>_b2a`)."""
+    evaluator = TranslationScores(FrechetDistance(inception_weights, batch_size), name, batch_size)
+    return checked_evaluation(evaluator, [f"{name}_a2b", f"{name}_b2a"], every_n_updates, monitor, output_path)

@@ -7,6 +7,8 @@ writes the logs, so the other steps pay nothing and no step waits on the device.
 import torch
 from lightning import Callback, LightningModule, Trainer
 
+from gansuite.lightning_adapter import writes_logs_this_batch
+
 
 class GradientNorms(Callback):
     def __init__(self) -> None:
@@ -22,7 +24,7 @@ class GradientNorms(Callback):
     def on_before_optimizer_step(
         self, trainer: Trainer, pl_module: LightningModule, optimizer: torch.optim.Optimizer
     ) -> None:
-        if not trainer._logger_connector.should_update_logs:  # Lightning's own "log this batch" test
+        if not writes_logs_this_batch(trainer):
             return
         grads = [p.grad for group in optimizer.param_groups for p in group["params"] if p.grad is not None]
         if grads:

@@ -4,20 +4,19 @@ from pathlib import Path
 
 from lightning import Callback, LightningModule, Trainer
 
-from gansuite.callbacks import finished_generator_update
 from gansuite.plots import plot_toy, save_image_grid
 
 
 class SampleGrid(Callback):
-    """Every `every_n_steps` generator updates and at the end, writes `dirpath/gen_step=NNNNNN.png`.
+    """Every `every_n_updates` generator updates and at the end, writes `dirpath/gen_step=NNNNNN.png`.
 
     Images come from the model's fixed noise, so grids are comparable along the run. Toy runs plot
     `num_points` fresh samples against as many real ones and also leave `real_vs_generated.png` beside dirpath.
     """
 
-    def __init__(self, dirpath: str, every_n_steps: int = 500, num_points: int = 2000) -> None:
+    def __init__(self, dirpath: str, every_n_updates: int = 500, num_points: int = 2000) -> None:
         self.dirpath = Path(dirpath)
-        self.every_n_steps = every_n_steps
+        self.every_n_updates = every_n_updates
         self.num_points = num_points
 
     #: The name of the pictures in loggers that take images (W&B).
@@ -38,8 +37,8 @@ class SampleGrid(Callback):
                 logger.log_image(key=self.key, images=[str(path)], step=trainer.global_step)
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
-        step = finished_generator_update(trainer, pl_module)
-        if step is not None and step % self.every_n_steps == 0 and trainer.is_global_zero:
+        step = pl_module.completed_generator_update
+        if step is not None and step % self.every_n_updates == 0 and trainer.is_global_zero:
             self.save(trainer, pl_module, self.dirpath / f"gen_step={step:06d}.png")
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:

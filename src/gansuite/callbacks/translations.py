@@ -25,8 +25,8 @@ class TranslationGrid(SampleGrid):
 
     key = "translations"
 
-    def __init__(self, dirpath: str, every_n_steps: int = 500, num_images: int = 8) -> None:
-        super().__init__(dirpath, every_n_steps)
+    def __init__(self, dirpath: str, every_n_updates: int = 500, num_images: int = 8) -> None:
+        super().__init__(dirpath, every_n_updates)
         self.num_images = num_images
 
     def draw(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:

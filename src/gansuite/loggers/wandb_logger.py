@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
+import wandb
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.pytorch.loggers import WandbLogger
@@ -112,5 +113,5 @@ class RunDirWandbLogger(WandbLogger):
 
     def finalize(self, status: str) -> None:
         super().finalize(status)
-        if self._experiment is not None:
-            self._experiment.finish(exit_code=0 if status == "success" else 1)
+        if wandb.run is not None:  # the run this logger started (WandbLogger reuses wandb's current run)
+            wandb.run.finish(exit_code=0 if status == "success" else 1)

@@ -21,7 +21,6 @@ from torchmetrics.image import FrechetInceptionDistance, InceptionScore, KernelI
 from torchmetrics.image.kid import poly_mmd
 from torchmetrics.utilities import dim_zero_cat
 
-from gansuite.callbacks.evaluation import Evaluation
 from gansuite.errors import ConfigError
 from gansuite.metrics import classifier, inception
 from gansuite.metrics.real_stats_cache import cached_features
@@ -268,17 +267,11 @@ class ImageMetrics:
 
     def generated_batches(self, pl_module: LightningModule):
         """`num_fake` uint8 samples from seeded noise (the same images every evaluation), with EMA weights if any."""
-        generator = getattr(pl_module, "ema_generator", None)
-        if generator is None:
-            generator = pl_module.generator
         noise = torch.Generator(device=pl_module.device).manual_seed(self.seed)
-        was_training = generator.training
-        generator.eval()
         for start in range(0, self.num_fake, self.batch_size):
             n = min(self.batch_size, self.num_fake - start)
             z = torch.randn(n, pl_module.latent_dim, device=pl_module.device, generator=noise)
-            yield to_uint8(generator(z))
-        generator.train(was_training)
+            yield to_uint8(pl_module.generate(z))
 
     @torch.inference_mode()
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
@@ -295,21 +288,3 @@ class ImageMetrics:
             fake = dim_zero_cat(self.kid.fake_features)
             values += precision_recall(fake, self.real_features, self.prc_neighborhood)
         return {name: float(value) for name, value in zip(self.names, values, strict=True)}
-
-
-def image_evaluation(
-    every_n_steps: int, monitor: str, name_suffixes: dict[str, str], output_path: str | None = None, **protocol
-) -> Evaluation:
-    """The metrics=default callback: an Evaluation of ImageMetrics whose monitor must be one of its metrics.
-
-    `name_suffixes` maps each extractor to the suffix of its metric names (none for Inception), so a classifier FID
-    is never mistaken for an Inception one.
-    """
-    extractor = protocol.get("extractor", "inception")
-    evaluator = ImageMetrics(name_suffix=name_suffixes.get(extractor, ""), **protocol)
-    if monitor.removeprefix("val/") not in evaluator.names:
-        raise ConfigError(
-            f"metrics.monitor={monitor} is not computed with these settings, which log "
-            f"{', '.join('val/' + name for name in evaluator.names)}: pick one of those"
-        )
-    return Evaluation(evaluator, every_n_steps, monitor, output_path)

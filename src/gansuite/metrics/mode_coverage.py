@@ -37,6 +37,8 @@ def mode_coverage(samples: Tensor, centers: Tensor, std: float, min_fraction: fl
 class ModeCoverage:
     """Evaluator: draws `num_samples` from the generator and scores them against the datamodule's mixture."""
 
+    names = ["modes", "high_quality", "kl"]
+
     def __init__(self, num_samples: int = 2500, min_fraction: float = 0.2) -> None:
         self.num_samples = num_samples
         self.min_fraction = min_fraction

@@ -15,15 +15,14 @@ the reference's 200 epochs of about 1000 updates the two differ by at most 1/101
 from collections.abc import Callable
 
 import torch
-from lightning import LightningModule
 from torch import Tensor, nn
 from torch.optim.lr_scheduler import LambdaLR
 
-from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.losses import AdversarialLoss, reconstruction_loss
-from gansuite.modules.gan import OptimizerFactory
+from gansuite.modules.base import AdversarialModule, eval_mode
 from gansuite.modules.image_pool import ImagePool
+from gansuite.modules.optimizers import OptimizerFactory
 
 DIRECTIONS = ("a2b", "b2a")
 
@@ -39,13 +38,14 @@ def linear_decay(update: int, total_updates: int, decay_updates: int) -> float:
     return 1.0 - max(0, update + 1 - constant_updates) / (decay_updates + 1)
 
 
-class CycleGAN(LightningModule):
+class CycleGAN(AdversarialModule):
     """`generator(data_shape=...)` and `discriminator(data_shape=...)` are called twice each (one per direction /
     domain). `adversarial_weight` scales the adversarial generator terms: 2 with loss=lsgan reproduces the
     reference's MSE(D(G(x)), 1), since our LeastSquaresLoss carries Mao et al.'s factor 1/2. The identity term is
     weighted `identity_weight * cycle_weight` (0.5 x 10 in the reference)."""
 
     needs_domains = True  # gansuite.validation refuses single-domain data before anything is loaded
+    optimizer_steps_per_generator_update = 2  # one step of both generators, then one of both discriminators
 
     def __init__(
         self,
@@ -60,8 +60,10 @@ class CycleGAN(LightningModule):
         adversarial_weight: float = 1.0,
         pool_size: int = 50,
         lr_decay_fraction: float = 0.5,
+        channels_last: bool = False,
+        compile: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(data_shape, channels_last=channels_last, compile=compile)
         if loss.needs_lipschitz:
             raise ConfigError(
                 f"{type(loss).__name__} needs a Lipschitz critic, which model=cyclegan does not enforce (no gradient "
@@ -72,10 +74,8 @@ class CycleGAN(LightningModule):
                 f"model.lr_decay_fraction must be in [0, 1] (share of the steps with a decaying learning rate), got "
                 f"{lr_decay_fraction}"
             )
-        self.automatic_optimization = False
         self.loss = loss
         self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
-        self.data_shape = tuple(data_shape)
         self.cycle_weight = cycle_weight
         self.identity_weight = identity_weight
         self.adversarial_weight = adversarial_weight
@@ -87,28 +87,16 @@ class CycleGAN(LightningModule):
         self.pool_a = ImagePool(pool_size)
         self.pool_b = ImagePool(pool_size)
 
-    @property
-    def optimizer_steps_per_generator_update(self) -> int:
-        return 2
-
-    @property
-    def generator_updates(self) -> int:
-        return self.global_step // self.optimizer_steps_per_generator_update
-
     def forward(self, a: Tensor) -> Tensor:
         return self.generator_ab(a)
 
-    @torch.no_grad()
     def translate(self, images: Tensor, direction: str = "a2b") -> Tensor:
         """Translations of `images` in [-1, 1] with the generator of `direction` ('a2b' or 'b2a'), in eval mode."""
         if direction not in DIRECTIONS:
             raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
         generator = self.generator_ab if direction == "a2b" else self.generator_ba
-        was_training = generator.training
-        generator.eval()
-        translated = generator(images.to(self.device))
-        generator.train(was_training)
-        return translated
+        with eval_mode(generator):
+            return generator(images.to(self.device))
 
     def generator_losses(self, real_a: Tensor, real_b: Tensor, fake_a: Tensor, fake_b: Tensor) -> dict[str, Tensor]:
         """The unweighted terms of the generators' objective, by direction (a2b: the A -> B generator's terms)."""
@@ -155,17 +143,19 @@ class CycleGAN(LightningModule):
         self.manual_backward(d_loss_a + d_loss_b)
         opt_d.step()
 
-        self.log("train/lr", opt_g.param_groups[0]["lr"])
+        lr = opt_g.param_groups[0]["lr"]
         for scheduler in self.lr_schedulers():
             scheduler.step()
-        self.log_dict({f"train/{name}": value for name, value in g_terms.items()})
-        self.log_dict({"train/g_loss": g_loss, "train/d_loss": d_loss_a + d_loss_b}, prog_bar=True)
-        self.log_dict({"train/d_loss_a": d_loss_a, "train/d_loss_b": d_loss_b})
-        self.log("gen_step", float(self.generator_updates))
-        return {"d_loss": (d_loss_a + d_loss_b).detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
-
-    def on_load_checkpoint(self, checkpoint: dict) -> None:
-        check_fits(checkpoint, self)
+        d_loss = d_loss_a + d_loss_b
+        losses = {f"train/{name}": value for name, value in g_terms.items()}
+        losses |= {
+            "train/g_loss": g_loss,
+            "train/d_loss": d_loss,
+            "train/d_loss_a": d_loss_a,
+            "train/d_loss_b": d_loss_b,
+        }
+        self.end_batch({**losses, "train/lr": lr})
+        return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
 
     def configure_optimizers(self) -> tuple[list[torch.optim.Optimizer], list[LambdaLR]]:
         max_steps = self.trainer.max_steps
@@ -176,8 +166,9 @@ class CycleGAN(LightningModule):
             )
         total = max_steps // self.optimizer_steps_per_generator_update
         decay = round(total * self.lr_decay_fraction)
-        generators = [*self.generator_ab.parameters(), *self.generator_ba.parameters()]
-        discriminators = [*self.discriminator_a.parameters(), *self.discriminator_b.parameters()]
-        optimizers = [self.optimizer_g(generators), self.optimizer_d(discriminators)]
+        optimizers = [
+            self.build_optimizer(self.optimizer_g, self.generator_ab, self.generator_ba),
+            self.build_optimizer(self.optimizer_d, self.discriminator_a, self.discriminator_b),
+        ]
         schedulers = [LambdaLR(opt, lambda update: linear_decay(update, total, decay)) for opt in optimizers]
         return optimizers, schedulers

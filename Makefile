@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: train test lint install install-test clean
+.PHONY: train test test-fast lint install install-test clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ train: install
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The inner loop: everything but the tests marked slow.
+test-fast: install-test
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -8,7 +8,8 @@ from hydra.utils import instantiate
 
 from gansuite.errors import ConfigError
 from gansuite.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, WassersteinLoss
-from gansuite.train import build_model, user_error
+from gansuite.modules.loading import build_model
+from gansuite.train import user_error
 
 MODELS = ["gan", "dcgan", "wgan"]
 LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan"]

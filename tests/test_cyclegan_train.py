@@ -19,14 +19,14 @@ from omegaconf import DictConfig
 from PIL import Image
 from torchvision.io import write_jpeg, write_png
 
-from gansuite.checkpoints import load_module
 from gansuite.data import sources
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import CIFAR10_CLASSES
 from gansuite.errors import ConfigError, DataError
 from gansuite.metrics.inception import write_random_weights
 from gansuite.metrics.translation import FrechetDistance, TranslationScores
-from gansuite.train import build_model, train
+from gansuite.modules.loading import build_model, load_module
+from gansuite.train import train
 
 TINY = [
     "model=cyclegan",
@@ -78,7 +78,7 @@ def test_config_picks_the_reference_loss_and_translation_grids(tmp_path: Path) -
     assert not cfg.metrics  # TINY's metrics=none; the model's own choice is the translation FID:
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         default = compose("config", overrides=["model=cyclegan", "data=cifar_pair"])
-    assert default.metrics.evaluator.distance._target_ == "gansuite.metrics.translation.FrechetDistance"
+    assert default.metrics._target_ == "gansuite.callbacks.evaluation.translation_evaluation"
     assert default.metrics.monitor == "val/fid_a2b"
     assert compose_config(tmp_path, ["loss=hinge"]).loss._target_ == "gansuite.losses.HingeLoss"
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
@@ -99,8 +99,8 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, c
             "data.load_size=36",
             "data.num_workers=0",
             "steps=4",
-            "callbacks.sample_grid.every_n_steps=2",
-            "callbacks.model_checkpoint.every_n_generator_steps=2",
+            "callbacks.sample_grid.every_n_updates=2",
+            "callbacks.model_checkpoint.every_n_updates=2",
         ],
     )
     train(cfg)
@@ -173,6 +173,7 @@ def test_evaluator_scores_all_translated_test_images_in_both_directions(tmp_path
     assert set(scores) == {"fid_a2b", "fid_b2a"}
 
 
+@pytest.mark.slow
 def test_translation_fid_is_zero_for_identical_sets_and_grows_with_noise(tmp_path: Path) -> None:
     """FrechetDistance on inception-v3-compat with seeded random weights (the real file is not available offline)."""
     distance = FrechetDistance(str(write_random_weights(tmp_path / "inception.pth")), batch_size=8)
@@ -183,6 +184,7 @@ def test_translation_fid_is_zero_for_identical_sets_and_grows_with_noise(tmp_pat
     assert distance(noisy, images) > 10 * max(same, 1e-3)
 
 
+@pytest.mark.slow
 def test_missing_domain_is_a_one_line_cli_error(tmp_path: Path) -> None:
     write_domains(tmp_path / "data", {"trainA": 1, "trainB": 1, "testA": 1})
     command = [sys.executable, str(ROOT / "train.py"), *TINY, "data=unpaired_folder", f"data.path={tmp_path / 'data'}"]

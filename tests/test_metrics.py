@@ -18,11 +18,12 @@ from hydra import compose, initialize_config_dir
 from metrics_replay import Replay
 from torchvision import datasets
 
+from gansuite.callbacks.evaluation import image_evaluation
 from gansuite.data.images import TorchvisionImages
 from gansuite.errors import ConfigError
 from gansuite.metrics import inception
 from gansuite.metrics.classifier import Classifier, default_weights
-from gansuite.metrics.image_metrics import ImageMetrics, image_evaluation, real_image_batches
+from gansuite.metrics.image_metrics import ImageMetrics, real_image_batches
 from gansuite.train import train
 
 QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false", "trainer.log_every_n_steps=1"]
@@ -66,6 +67,7 @@ def test_fid_is_zero_on_the_real_set_and_grows_with_noise(tmp_path, mnist):
     assert all(a < b for a, b in zip(fids, fids[1:], strict=False)), fids
 
 
+@pytest.mark.slow
 def test_kid_is_unbiased_on_two_samples_of_one_distribution(tmp_path, mnist):
     """KID of disjoint MNIST train and test images: ~0 (the unbiased MMD may go negative), far below a real gap."""
     metrics = classifier_metrics(tmp_path)
@@ -89,6 +91,7 @@ def test_real_features_are_cached_on_disk_and_reused(tmp_path, mnist):
     assert other_split.real_from_cache is False and len(list(tmp_path.glob("*.pt"))) == 2
 
 
+@pytest.mark.slow
 def test_shipped_mnist_classifier_reaches_98_percent_test_accuracy(mnist):
     model = Classifier.load(default_weights("mnist"))
     assert default_weights("mnist").stat().st_size < 500_000
@@ -105,6 +108,7 @@ def offline_env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "TORCH_HOME": str(tmp_path / "torch"), "https_proxy": proxy, "HTTPS_PROXY": proxy}
 
 
+@pytest.mark.slow
 def test_missing_inception_weights_stop_the_run_with_one_line_naming_the_file_and_the_fixes(tmp_path):
     command = [sys.executable, "train.py", "data=mnist", "steps=1", f"paths.log_dir={tmp_path}"]
     result = subprocess.run(command, cwd=ROOT, env=offline_env(tmp_path), capture_output=True, text=True, timeout=300)
@@ -140,8 +144,9 @@ def test_image_data_selects_image_metrics_and_best_checkpoint_toy_data_mode_cove
     assert toy.metrics.monitor == "val/kl" and "best_checkpoint" not in toy.callbacks
 
 
+@pytest.mark.slow
 def test_training_logs_classifier_metrics_keeps_best_checkpoint_and_evaluate_prints_the_protocol(tmp_path):
-    overrides = ["data=mnist", "data.batch_size=16", "steps=4", "metrics.every_n_steps=2", *CLASSIFIER]
+    overrides = ["data=mnist", "data.batch_size=16", "steps=4", "metrics.every_n_updates=2", *CLASSIFIER]
     overrides += [*QUIET, *TINY_CONV, f"metrics.cache_dir={tmp_path / 'cache'}"]
     final = train(compose_config(overrides, tmp_path))
     metrics = json.loads((tmp_path / "metrics.json").read_text())

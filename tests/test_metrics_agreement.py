@@ -95,6 +95,7 @@ REAL_WEIGHTS = Path(os.environ.get("GANSUITE_INCEPTION_WEIGHTS", inception.hub_w
 WEIGHTS = ["random", "real"] if REAL_WEIGHTS.is_file() else ["random"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("weights", WEIGHTS)
 def test_metrics_agree_with_torch_fidelity(tmp_path, weights):
     if weights == "random":

@@ -18,13 +18,13 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from gansuite.callbacks.run_config import RunConfig
-from gansuite.checkpoints import load_module
 from gansuite.data.batches import DeviceBatches
 from gansuite.data.images import random_hflip, wants_on_device
 from gansuite.errors import ConfigError
 from gansuite.losses import gradient_penalty
+from gansuite.modules.loading import build_model, load_module
 from gansuite.nets.dcgan import DCGANDiscriminator
-from gansuite.train import build_model, user_error
+from gansuite.train import user_error
 
 TINY = [
     "data=mnist",
@@ -177,6 +177,7 @@ def test_bf16_mixed_wgan_gp_trains_like_float32(tmp_path):
     assert_losses_close(bf16, plain, rtol=5e-2, atol=2e-2)
 
 
+@pytest.mark.slow
 def test_compiled_wgan_gp_trains_like_eager_and_checkpoints_cleanly(tmp_path):
     # One compile of tiny nets (~1 min on 2 cores). Inductor's fused kernels reorder float sums: rtol 1e-3.
     plain, eager = fit_losses(tmp_path, ["model=wgan"], steps=1)

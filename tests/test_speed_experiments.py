@@ -41,6 +41,7 @@ def test_command_line_data_wins_over_the_experiment():
     assert cfg.data.random_flip  # the experiment's own data settings still apply
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["dcgan_cifar10", "wgan_gp_cifar10"])
 def test_cifar10_experiments_train_and_evaluate_on_their_own_protocol(tmp_path, data_dir, name):
     """Each experiment runs as written but shrunk: its networks, loss, optimizers and Inception metrics (random

@@ -19,6 +19,7 @@ def run_script(name: str, *args: str) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_bench_overhead_prints_both_loops_and_the_ratio(tmp_path):
     out = run_script("bench_overhead.py", "model=dcgan", "data=mnist", "steps=4", "--chunk", "2", *TINY)
     assert "| gansuite | 2 |" in out and "| bare PyTorch | 2 |" in out
@@ -26,6 +27,7 @@ def test_bench_overhead_prints_both_loops_and_the_ratio(tmp_path):
     assert last.startswith("overhead ") and float(last.split()[1]) > 0
 
 
+@pytest.mark.slow
 def test_bench_speed_prints_updates_images_and_flops():
     out = run_script(
         "bench_speed.py",

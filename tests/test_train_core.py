@@ -69,10 +69,11 @@ def test_steps_count_generator_updates(tmp_path):
     assert json.loads((tmp_path / "metrics.json").read_text())["generator_updates"] == 4
 
 
+@pytest.mark.slow
 def test_periodic_checkpoints_and_sample_grids_follow_generator_updates(tmp_path):
     overrides = [
-        "model=wgan", "steps=6", "callbacks.model_checkpoint.every_n_generator_steps=3",
-        "callbacks.sample_grid.every_n_steps=2", *QUIET, *TINY_MLP,
+        "model=wgan", "steps=6", "callbacks.model_checkpoint.every_n_updates=3",
+        "callbacks.sample_grid.every_n_updates=2", *QUIET, *TINY_MLP,
     ]  # fmt: skip
     train(compose_config(overrides, tmp_path))
     checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
@@ -81,10 +82,12 @@ def test_periodic_checkpoints_and_sample_grids_follow_generator_updates(tmp_path
     assert grids == ["gen_step=000002.png", "gen_step=000004.png", "gen_step=000006.png"]
 
 
+@pytest.mark.slow
 def test_readme_command_trains_the_default_and_leaves_its_outputs(tmp_path):
     """`python train.py` exactly as the README writes it (run from a scratch directory so logs land there)."""
+    # What is checked is that the run finishes, however busy the machine: the deadline only guards against a hang.
     result = subprocess.run(
-        [sys.executable, str(ROOT / "train.py")], cwd=tmp_path, capture_output=True, text=True, timeout=900
+        [sys.executable, str(ROOT / "train.py")], cwd=tmp_path, capture_output=True, text=True, timeout=3 * 3600
     )
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = (tmp_path / "logs" / "train" / "runs").iterdir()

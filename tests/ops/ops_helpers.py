@@ -12,7 +12,7 @@ TINY = [
     "model.discriminator.mlp.width=32",
     "data.num_samples=4096",
     "data.batch_size=64",
-    "metrics.evaluator.num_samples=500",
+    "metrics.num_samples=500",
     "trainer.enable_progress_bar=false",
     "trainer.enable_model_summary=false",
 ]

@@ -1,5 +1,6 @@
 """DDP on CPU (gloo, 2 processes) as users launch it, WGAN-GP: the ranks end identical and agree on the metrics."""
 
+import pytest
 import torch
 from lightning.fabric.utilities.distributed import DistributedSamplerWrapper
 from ops_helpers import run, train_command
@@ -20,6 +21,7 @@ def test_lightning_gives_each_rank_distinct_batches_of_the_same_shuffle():
     assert not torch.equal(*rank0_orders)  # a new shuffle every epoch
 
 
+@pytest.mark.slow
 def test_ddp_wgan_gp_ranks_end_identical(tmp_path, env):
     run_dir, states = tmp_path / "run", tmp_path / "ranks"
     command = train_command(
@@ -29,8 +31,8 @@ def test_ddp_wgan_gp_ranks_end_identical(tmp_path, env):
         "model=wgan",
         "model.ema_decay=0.9",
         "steps=4",
-        "metrics.every_n_steps=2",
-        "callbacks.sample_grid.every_n_steps=100",
+        "metrics.every_n_updates=2",
+        "callbacks.sample_grid.every_n_updates=100",
         "logger=csv",
         f"hydra.run.dir={run_dir}",
         "+callbacks.rank_state._target_=rank_state.RankState",

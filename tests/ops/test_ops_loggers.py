@@ -11,8 +11,8 @@ from gansuite.train import train
 
 
 def test_tensorboard_logger_records_losses_metrics_and_gradient_norms(tmp_path):
-    overrides = [*TINY, "logger=tensorboard", "steps=6", "metrics.every_n_steps=3", "trainer.log_every_n_steps=3"]
-    overrides += ["callbacks.sample_grid.every_n_steps=100", f"paths.output_dir={tmp_path}"]
+    overrides = [*TINY, "logger=tensorboard", "steps=6", "metrics.every_n_updates=3", "trainer.log_every_n_steps=3"]
+    overrides += ["callbacks.sample_grid.every_n_updates=100", f"paths.output_dir={tmp_path}"]
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         train(compose("config", overrides=overrides))
     events = EventAccumulator(str(tmp_path / "tensorboard")).Reload()

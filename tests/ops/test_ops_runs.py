@@ -11,7 +11,7 @@ import pytest
 import torch
 from ops_helpers import ROOT, environment, run, train_command, wandb_records
 
-from gansuite.checkpoints import load_module
+from gansuite.modules.loading import load_module
 from gansuite.resume import checkpoint_to_resume, expand_resume
 
 RESUMED_STEPS = 15
@@ -25,9 +25,9 @@ def killed_and_resumed(tmp_path_factory) -> dict:
         f"hydra.run.dir={run_dir}",
         "steps=100000",
         "model.ema_decay=0.9",
-        "callbacks.model_checkpoint.every_n_generator_steps=5",
-        "callbacks.sample_grid.every_n_steps=5",
-        "metrics.every_n_steps=5",
+        "callbacks.model_checkpoint.every_n_updates=5",
+        "callbacks.sample_grid.every_n_updates=5",
+        "metrics.every_n_updates=5",
         "trainer.log_every_n_steps=1",
         "+logger.csv.flush_logs_every_n_steps=1",
     )
@@ -97,6 +97,7 @@ def test_resume_appends_to_the_metrics_log(killed_and_resumed):
     assert max(steps) == RESUMED_STEPS and 1.0 in steps
 
 
+@pytest.mark.slow
 def test_resume_without_a_checkpoint_is_a_one_line_error(tmp_path, env):
     (tmp_path / ".hydra").mkdir()
     (tmp_path / ".hydra" / "overrides.yaml").write_text("[]\n")
@@ -108,6 +109,7 @@ def test_resume_without_a_checkpoint_is_a_one_line_error(tmp_path, env):
     ]
 
 
+@pytest.mark.slow
 def test_sample_script_writes_grid_and_samples_of_the_ema_generator(killed_and_resumed, tmp_path, env):
     ckpt = checkpoint_to_resume(killed_and_resumed["run_dir"])
     run(train_command(f"ckpt_path={ckpt}", "n=16", f"out={tmp_path / 'grid'}", script="scripts/sample.py"), env)

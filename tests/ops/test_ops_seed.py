@@ -4,6 +4,7 @@ generator updates); another seed does not."""
 import csv
 from pathlib import Path
 
+import pytest
 from hydra import compose, initialize_config_dir
 from ops_helpers import ROOT, TINY
 
@@ -17,8 +18,8 @@ def losses(tmp_path: Path, seed: int, logger: str = "csv") -> list[tuple[float, 
         "steps=50",
         f"logger={logger}",
         "metrics=none",
-        "callbacks.sample_grid.every_n_steps=1000",
-        "callbacks.model_checkpoint.every_n_generator_steps=1000",
+        "callbacks.sample_grid.every_n_updates=1000",
+        "callbacks.model_checkpoint.every_n_updates=1000",
         "trainer.log_every_n_steps=1",
         f"paths.output_dir={tmp_path}",
     ]
@@ -29,6 +30,7 @@ def losses(tmp_path: Path, seed: int, logger: str = "csv") -> list[tuple[float, 
     return [(float(row["train/d_loss"]), float(row["train/g_loss"])) for row in rows]
 
 
+@pytest.mark.slow
 def test_same_seed_same_losses_other_seed_other_losses(tmp_path):
     first, again, other = (losses(tmp_path / name, seed) for name, seed in (("a", 0), ("b", 0), ("c", 1)))
     assert len(first) >= 45  # a row per logged batch: about one per generator update

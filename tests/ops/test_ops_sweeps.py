@@ -5,6 +5,7 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 import yaml
 from hydra import compose, initialize_config_dir
 from ops_helpers import ROOT, run, train_command
@@ -12,9 +13,9 @@ from ops_helpers import ROOT, run, train_command
 # Evaluations every 5 updates reach the CSV log only on logging steps: log every 5 batches too.
 SHORT = [
     "steps=10",
-    "metrics.every_n_steps=5",
+    "metrics.every_n_updates=5",
     "trainer.log_every_n_steps=5",
-    "callbacks.sample_grid.every_n_steps=100",
+    "callbacks.sample_grid.every_n_updates=100",
 ]
 SHORT.append("logger=csv")
 
@@ -27,6 +28,7 @@ def job_metrics(job_dir: Path) -> tuple[float, list[float]]:
     return final, periodic
 
 
+@pytest.mark.slow
 def test_multirun_writes_a_summary_of_every_job(tmp_path, env):
     sweep_dir = tmp_path / "sweep"
     result = run(train_command("-m", "seed=0,1", *SHORT, f"hydra.sweep.dir={sweep_dir}"), env)
@@ -43,6 +45,7 @@ def test_multirun_writes_a_summary_of_every_job(tmp_path, env):
     assert markdown[0].startswith("| job | overrides | status | final generator_updates |") and len(markdown) == 4
 
 
+@pytest.mark.slow
 def test_optuna_sweep_minimises_the_monitored_metric(tmp_path, env):
     sweep_dir = tmp_path / "optuna"
     trials = ["hydra.sweeper.n_trials=2", "hydra.sweeper.sampler.n_startup_trials=1"]

@@ -38,8 +38,11 @@ BAD_INPUTS = {
     "data.batch_size=0": (ConfigError, "data.batch_size must be a positive integer"),
     "data.batch_size=2048": (ConfigError, "data.batch_size=2048 is larger than the dataset (data.num_samples=1024)"),
     "data=cifar10_subset data.batch_size=6000": (ConfigError, "data.batch_size=6000 is larger than the dataset (5085"),
-    "callbacks.sample_grid.every_n_steps=0": (ConfigError, "callbacks.sample_grid.every_n_steps must be a positive"),
-    "callbacks.model_checkpoint.every_n_generator_steps=-5": (ConfigError, "every_n_generator_steps must be a posi"),
+    "callbacks.sample_grid.every_n_updates=0": (
+        ConfigError,
+        "callbacks.sample_grid.every_n_updates must be a positive",
+    ),
+    "callbacks.model_checkpoint.every_n_updates=-5": (ConfigError, "every_n_updates must be a posi"),
     "ckpt_path=/no/such/run/last.ckpt": (ConfigError, "ckpt_path=/no/such/run/last.ckpt is not a file"),
     "model._target_=gansuite.modules.gan.GAM": (ConfigError, "model._target_=gansuite.modules.gan.GAM cannot be im"),
     "loss=wasserstein": (ConfigError, "needs a Lipschitz critic but model.gradient_penalty=0"),
@@ -67,6 +70,7 @@ def test_bad_input_is_one_clear_line(overrides: str, compose_config, tmp_path: P
     assert not (tmp_path / "checkpoints").exists()
 
 
+@pytest.mark.slow
 def test_cli_prints_the_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     bad_lr = start_cli(tmp_path / "bad_lr", *TINY, *TOY, "model.optimizer_g.lr=-1")
     bad_option = start_cli(tmp_path / "bad_option", "model=foo")

@@ -86,6 +86,7 @@ def test_unreadable_files_are_skipped_with_a_count(tmp_path: Path) -> None:
     assert sorted(module.dataset.files) == sorted(images)
 
 
+@pytest.mark.slow
 def test_truncated_file_found_by_a_loader_worker(tmp_path: Path) -> None:
     """The header check passes a truncated JPEG; the worker that decodes it stops the run with its path, in one
     line through the CLI, or skips it with data.skip_corrupt=true and the run completes."""
@@ -100,7 +101,7 @@ def test_truncated_file_found_by_a_loader_worker(tmp_path: Path) -> None:
         f"data.image_size={SIZE}",
         "data.batch_size=9",
     ]
-    run += ["data.num_workers=1", "steps=4", "callbacks.sample_grid.every_n_steps=100"]
+    run += ["data.num_workers=1", "steps=4", "callbacks.sample_grid.every_n_updates=100"]
     stopped = start_cli(tmp_path / "stopped", *run)
     skipped = start_cli(tmp_path / "skipped", *run, "data.skip_corrupt=true")
 

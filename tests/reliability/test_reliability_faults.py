@@ -11,10 +11,10 @@ import pytest
 import torch
 from reliability_helpers import TINY, TOY, finish, run_cli, start_cli, start_cli_in, user_error_line
 
-from gansuite.checkpoint_io import AtomicCheckpointIO
-from gansuite.checkpoints import load_module, read_checkpoint
+from gansuite.checkpoint_io import AtomicCheckpointIO, read_checkpoint
 from gansuite.errors import ConfigError
-from gansuite.loggers.csv_logger import AppendingCSVLogger
+from gansuite.lightning_adapter import AppendingCSVLogger
+from gansuite.modules.loading import load_module
 from gansuite.train import train, user_error
 
 # Plain SGD at learning rate 10 on the discriminator: finite for a few updates, then NaN (the config hook).
@@ -34,9 +34,10 @@ def gen_steps(metrics_csv: Path) -> list[int]:
         return [int(float(row["gen_step"])) for row in csv.DictReader(file) if row.get("gen_step")]
 
 
+@pytest.mark.slow
 def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    every_update = ["callbacks.model_checkpoint.every_n_generator_steps=1", "trainer.log_every_n_steps=1"]
+    every_update = ["callbacks.model_checkpoint.every_n_updates=1", "trainer.log_every_n_steps=1"]
     status, _, err = run_cli(run, *TINY, *TOY, *DIVERGING, *every_update, "steps=50")
     assert status == 2
     line = user_error_line(err)
@@ -56,9 +57,10 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: Path) -
     assert not (run / "metrics.json").exists()  # the final evaluation never saw the NaN model
 
 
+@pytest.mark.slow
 def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    logging = ["trainer.log_every_n_steps=1", "callbacks.sample_grid.every_n_steps=5"]
+    logging = ["trainer.log_every_n_steps=1", "callbacks.sample_grid.every_n_updates=5"]
     process = start_cli(run, *TINY, *TOY, *logging, "steps=100000")
     wait_for(run / "samples" / "gen_step=000010.png", process)
     process.send_signal(signal.SIGTERM)
@@ -83,9 +85,10 @@ def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Pat
     assert resumed and min(resumed) > updates and max(resumed) == updates + 10  # continued, not restarted
 
 
+@pytest.mark.slow
 def test_hard_kill_loses_at_most_the_steps_since_the_last_periodic_checkpoint(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    periodic = ["callbacks.model_checkpoint.every_n_generator_steps=5", "callbacks.sample_grid.every_n_steps=20"]
+    periodic = ["callbacks.model_checkpoint.every_n_updates=5", "callbacks.sample_grid.every_n_updates=20"]
     process = start_cli(run, *TINY, *TOY, *periodic, "steps=100000")
     wait_for(run / "checkpoints" / "gen_step=000020.ckpt", process)  # renamed into place once whole
     process.kill()
@@ -128,9 +131,10 @@ def test_resumed_csv_log_keeps_rows_and_columns(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_runs_and_sweep_jobs_get_their_own_directories(tmp_path: Path) -> None:
     """Started in the same second in the same folder, a run and a two-job sweep write to three directories."""
-    env = [*TINY, *TOY, "steps=2", "callbacks.sample_grid.every_n_steps=100"]
+    env = [*TINY, *TOY, "steps=2", "callbacks.sample_grid.every_n_updates=100"]
     single = start_cli_in(tmp_path, *env)
     sweep = start_cli_in(tmp_path, "-m", *env, "seed=0,1")
     assert finish(single)[0] == 0 and finish(sweep)[0] == 0
@@ -142,7 +146,7 @@ def test_runs_and_sweep_jobs_get_their_own_directories(tmp_path: Path) -> None:
 
 
 def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(compose_config, tmp_path: Path) -> None:
-    train(compose_config(*TINY, *TOY, "steps=2", "callbacks.sample_grid.every_n_steps=100"))
+    train(compose_config(*TINY, *TOY, "steps=2", "callbacks.sample_grid.every_n_updates=100"))
     last = tmp_path / "checkpoints" / "last.ckpt"
     module, config = load_module(last)  # torch.load(weights_only=True) inside
     saved = read_checkpoint(last)["state_dict"]

@@ -47,6 +47,7 @@ from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
 # which has none: that is the intent.
 warnings.filterwarnings("ignore", message="You have overridden `on_after_batch_transfer` in `LightningModule`")
 
+
 @contextmanager
 def eval_mode(*networks: nn.Module) -> Iterator[None]:
     """Runs the block with `networks` in eval mode (batch norm on running statistics, no dropout) and without

@@ -15,10 +15,8 @@ from omegaconf import OmegaConf, open_dict
 from torch import Tensor, nn
 
 from gansuite.errors import DivergenceError
-from gansuite.losses import AdversarialLoss
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.loading import load_module
-from gansuite.modules.optimizers import OptimizerFactory
 from gansuite.train import train
 
 
@@ -27,17 +25,9 @@ class PointFamily(AdversarialModule):
 
     optimizer_steps_per_generator_update = 2
 
-    def __init__(
-        self,
-        loss: AdversarialLoss,
-        optimizer_g: OptimizerFactory,
-        optimizer_d: OptimizerFactory,
-        data_shape: tuple[int, ...],
-        latent_dim: int = 4,
-        poison_at_update: int | None = None,
-    ) -> None:
-        super().__init__(data_shape)
-        self.loss, self.optimizer_g, self.optimizer_d = loss, optimizer_g, optimizer_d
+    def __init__(self, latent_dim: int = 4, poison_at_update: int | None = None, **base) -> None:
+        super().__init__(**base)
+        data_shape = self.data_shape
         self.latent_dim, self.poison_at_update = latent_dim, poison_at_update
         self.generator = nn.Linear(latent_dim, data_shape[0])
         self.discriminator = nn.Linear(data_shape[0], 1)

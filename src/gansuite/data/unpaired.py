@@ -117,7 +117,7 @@ class UnpairedImages(ImageDataModule):
         self.load_size = load_size
         self.flip = flip
         self.num_workers = num_workers
-        self._test_images: dict[str, Tensor] = {}
+        self.test_image_cache: dict[str, Tensor] = {}
 
     def load_domains(self) -> dict[str, Sequence[Tensor]]:
         """The uint8 (C, H, W) images of each of SPLITS."""
@@ -156,12 +156,12 @@ class UnpairedImages(ImageDataModule):
         """All test images of domain 'a' or 'b' as uint8 (N, C, image_size, image_size), in file order."""
         if domain not in ("a", "b"):
             raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
-        if domain not in self._test_images:
+        if domain not in self.test_image_cache:
             self.setup()
             resize = v2.Resize([self.image_size] * 2, interpolation=InterpolationMode.BICUBIC, antialias=True)
             split = self.domains[f"test{domain.upper()}"]
-            self._test_images[domain] = torch.stack([resize(split[i]) for i in range(len(split))])
-        return self._test_images[domain]
+            self.test_image_cache[domain] = torch.stack([resize(split[i]) for i in range(len(split))])
+        return self.test_image_cache[domain]
 
     def on_after_batch_transfer(self, batch: Sequence[Tensor], dataloader_idx: int) -> tuple[Tensor, Tensor]:
         real_a, real_b = batch

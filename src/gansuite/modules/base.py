@@ -8,9 +8,10 @@ A family owns its networks and one `training_step`. Adding one is a subclass and
     class Pix2Pix(AdversarialModule):
         optimizer_steps_per_generator_update = 2      # each batch: one generator step, one discriminator step
 
-        def __init__(self, generator, discriminator, loss, optimizer_g, optimizer_d, data_shape, **speed):
-            super().__init__(data_shape, **speed)
-            self.generator, self.discriminator = generator(data_shape=data_shape), discriminator(data_shape=...)
+        def __init__(self, generator, discriminator, **base):   # base: loss, optimizers, data_shape, speed
+            super().__init__(**base)
+            self.generator = generator(data_shape=self.data_shape)
+            self.discriminator = discriminator(data_shape=self.data_shape)
             ...
 
         def training_step(self, batch, batch_idx):
@@ -41,6 +42,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
+from gansuite.losses import AdversarialLoss
 from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
 
 # Lightning notes that the module's on_after_batch_transfer (channels_last batches) wins over the datamodule's,
@@ -99,9 +101,19 @@ class AdversarialModule(LightningModule):
 
     optimizer_steps_per_generator_update: int
 
-    def __init__(self, data_shape: tuple[int, ...], channels_last: bool = False, compile: bool = False) -> None:
+    def __init__(
+        self,
+        loss: AdversarialLoss,
+        optimizer_g: OptimizerFactory,
+        optimizer_d: OptimizerFactory,
+        data_shape: tuple[int, ...],
+        channels_last: bool = False,
+        compile: bool = False,
+    ) -> None:
         super().__init__()
         self.automatic_optimization = False
+        self.loss = loss
+        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
         self.data_shape = tuple(data_shape)
         if channels_last and len(self.data_shape) != 3:
             raise ConfigError(f"model.channels_last=true needs image data, got data of shape {self.data_shape}")

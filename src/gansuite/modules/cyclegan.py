@@ -13,16 +13,16 @@ the reference's 200 epochs of about 1000 updates the two differ by at most 1/101
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 from torch.optim.lr_scheduler import LambdaLR
 
 from gansuite.errors import ConfigError
-from gansuite.losses import AdversarialLoss, reconstruction_loss
+from gansuite.losses import reconstruction_loss
 from gansuite.modules.base import AdversarialModule, eval_mode
 from gansuite.modules.image_pool import ImagePool
-from gansuite.modules.optimizers import OptimizerFactory
 
 DIRECTIONS = ("a2b", "b2a")
 
@@ -51,31 +51,25 @@ class CycleGAN(AdversarialModule):
         self,
         generator: Callable[..., nn.Module],
         discriminator: Callable[..., nn.Module],
-        loss: AdversarialLoss,
-        optimizer_g: OptimizerFactory,
-        optimizer_d: OptimizerFactory,
-        data_shape: tuple[int, ...],
         cycle_weight: float = 10.0,
         identity_weight: float = 0.5,
         adversarial_weight: float = 1.0,
         pool_size: int = 50,
         lr_decay_fraction: float = 0.5,
-        channels_last: bool = False,
-        compile: bool = False,
+        **base: Any,
     ) -> None:
-        super().__init__(data_shape, channels_last=channels_last, compile=compile)
-        if loss.needs_lipschitz:
+        """`base`: the loss, optimizer_g, optimizer_d, data_shape and speed options of AdversarialModule."""
+        super().__init__(**base)
+        if self.loss.needs_lipschitz:
             raise ConfigError(
-                f"{type(loss).__name__} needs a Lipschitz critic, which model=cyclegan does not enforce (no gradient "
-                "penalty or clipping): use loss=lsgan (the reference), hinge or nonsaturating"
+                f"{type(self.loss).__name__} needs a Lipschitz critic, which model=cyclegan does not enforce (no "
+                "gradient penalty or clipping): use loss=lsgan (the reference), hinge or nonsaturating"
             )
         if not 0.0 <= lr_decay_fraction <= 1.0:
             raise ConfigError(
                 f"model.lr_decay_fraction must be in [0, 1] (share of the steps with a decaying learning rate), got "
                 f"{lr_decay_fraction}"
             )
-        self.loss = loss
-        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
         self.cycle_weight = cycle_weight
         self.identity_weight = identity_weight
         self.adversarial_weight = adversarial_weight

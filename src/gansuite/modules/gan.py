@@ -6,14 +6,14 @@ batch also updates the generator, so a generator update takes `n_critic + 1` opt
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
-from gansuite.losses import AdversarialLoss, feature_matching_loss, gradient_penalty
+from gansuite.losses import feature_matching_loss, gradient_penalty
 from gansuite.modules.base import AdversarialModule
-from gansuite.modules.optimizers import OptimizerFactory
 
 
 class GAN(AdversarialModule):
@@ -21,10 +21,6 @@ class GAN(AdversarialModule):
         self,
         generator: Callable[..., nn.Module],
         discriminator: Callable[..., nn.Module],
-        loss: AdversarialLoss,
-        optimizer_g: OptimizerFactory,
-        optimizer_d: OptimizerFactory,
-        data_shape: tuple[int, ...],
         latent_dim: int = 64,
         n_critic: int = 1,
         gradient_penalty: float = 0.0,
@@ -32,22 +28,20 @@ class GAN(AdversarialModule):
         feature_matching: float = 0.0,
         num_fixed_samples: int = 64,
         ema_decay: float | None = None,
-        channels_last: bool = False,
-        compile: bool = False,
+        **base: Any,
     ) -> None:
-        super().__init__(data_shape, channels_last=channels_last, compile=compile)
+        """`base`: the loss, optimizer_g, optimizer_d, data_shape and speed options of AdversarialModule."""
+        super().__init__(**base)
         if n_critic < 1:
             raise ConfigError(
                 f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"
             )
-        if loss.needs_lipschitz and not (gradient_penalty > 0 or weight_clip):
+        if self.loss.needs_lipschitz and not (gradient_penalty > 0 or weight_clip):
             raise ConfigError(
-                f"{type(loss).__name__} needs a Lipschitz critic but model.gradient_penalty=0 and no "
+                f"{type(self.loss).__name__} needs a Lipschitz critic but model.gradient_penalty=0 and no "
                 "model.weight_clip: use model=wgan (gradient penalty 10), or set model.gradient_penalty=10 "
                 "or model.weight_clip=0.01"
             )
-        self.loss = loss
-        self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d
         self.latent_dim = latent_dim
         self.n_critic = n_critic
         self.gradient_penalty = gradient_penalty

@@ -15,6 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # CI sets GANSUITE_DATA_DIR to ../shared/data; a developer's checkout has the same folder beside it.
 DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", ROOT.parent / "shared" / "data"))
 
+# The suite's tiny networks for toy points: a generator update takes milliseconds.
+TINY_MLP = ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32", "model.latent_dim=8"]
+# No progress bar or model summary in the output of test runs.
+QUIET_TRAINER = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+
 
 def compose_config(overrides: list[str], output_dir: Path) -> DictConfig:
     """The config `python train.py <overrides>` would run, with its outputs in `output_dir`."""

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import ROOT, compose_config
+from gansuite_testing import QUIET_TRAINER, ROOT, TINY_MLP, compose_config
 
 from gansuite.train import train
 
-QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false", "trainer.log_every_n_steps=1"]
-TINY_MLP = ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32", "model.latent_dim=8"]
+QUIET = [*QUIET_TRAINER, "trainer.log_every_n_steps=1"]
 TINY_CONV = ["model.generator.conv.width=8", "model.discriminator.conv.width=8", "model.latent_dim=16"]
 TINY_IMAGES = ["data=cifar10_subset", "data.image_size=16", "data.batch_size=8", "metrics=none"]
 

@@ -5,7 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from gansuite_testing import QUIET_TRAINER, ROOT
+
 # Small MLPs, a small toy set and cheap evaluations: every run takes seconds on a 2-core CPU.
 TINY = [
     "model.generator.mlp.width=32",
@@ -13,8 +14,7 @@ TINY = [
     "data.num_samples=4096",
     "data.batch_size=64",
     "metrics.num_samples=500",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
+    *QUIET_TRAINER,
 ]
 
 

@@ -5,16 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from gansuite_testing import QUIET_TRAINER, ROOT, TINY_MLP
 
 # Small MLPs, no progress bar; TOY: a small sample of the default toy data. A generator update takes milliseconds.
-TINY = [
-    "model.generator.mlp.width=32",
-    "model.discriminator.mlp.width=32",
-    "model.latent_dim=8",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
-]
+TINY = [*TINY_MLP, *QUIET_TRAINER]
 TOY = ["data.num_samples=1024", "data.batch_size=64"]
 
 

@@ -1,7 +1,9 @@
-"""Shared test helpers: the repository root, the offline data folder, and Hydra composition of the real conf/.
+"""The one home of the test suite's shared setup: the repository root, the offline data folder, Hydra composition of
+the real conf/, the tiny network sizes every test trains with, and the deadline that only guards against hangs.
 
-A module of its own, not conftest.py: the test folders have conftest files of their own, and `import conftest`
-would find whichever came first on sys.path.
+Importable from every test folder (pyproject.toml puts tests/ on pytest's pythonpath). A module of its own, not
+conftest.py: the test folders have conftest files of their own, and `import conftest` would find whichever came first
+on sys.path.
 """
 
 import os
@@ -15,18 +17,33 @@ ROOT = Path(__file__).resolve().parents[1]
 # CI sets GANSUITE_DATA_DIR to ../shared/data; a developer's checkout has the same folder beside it.
 DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", ROOT.parent / "shared" / "data"))
 
-# The suite's tiny networks for toy points: a generator update takes milliseconds.
-TINY_MLP = ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32", "model.latent_dim=8"]
-# No progress bar or model summary in the output of test runs.
-QUIET_TRAINER = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+# A deadline for subprocesses and waits that only protects against a hang. Never a measure of speed: a test checks
+# what a run does, however long a busy machine makes it take, so this is set far above any run's time.
+HANG_GUARD_S = 3 * 3600
+
+# No progress bar or model summary in the captured output.
+QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+# Every batch in the loggers: what a test that reads the CSV log of a run of a few updates needs.
+LOG_EVERY_BATCH = ["trainer.log_every_n_steps=1"]
+# Tiny networks: a generator update takes milliseconds on a 2-core CPU. The MLPs leave latent_dim to the model (the
+# Optuna search of conf/hparams_search samples it); the conv nets (DCGAN, WGAN on images) have latent_dim 16.
+TINY_MLP = ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32"]
+TINY_CONV = ["model.generator.conv.width=8", "model.discriminator.conv.width=8", "model.latent_dim=16"]
+TINY_CYCLEGAN = ["model=cyclegan", "model.generator.ngf=4", "model.generator.num_blocks=1", "model.discriminator.ndf=4"]
+# A small sample of the default toy data (ring8) and a cheap mode-coverage evaluation.
+TINY_TOY = ["data.num_samples=1024", "data.batch_size=64", "metrics.num_samples=500"]
 
 
-def compose_config(overrides: list[str], output_dir: Path) -> DictConfig:
-    """The config `python train.py <overrides>` would run, with its outputs in `output_dir`."""
+def compose_config(
+    overrides: list[str], output_dir: Path, config_name: str = "config", *, return_hydra_config: bool = False
+) -> DictConfig:
+    """The config `python train.py <overrides>` would run (or conf/<config_name>.yaml's script), with its outputs in
+    `output_dir` and its data in DATA_DIR (either can be overridden); `return_hydra_config` adds the `hydra` node."""
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         return compose(
-            "config",
+            config_name,
             overrides=[f"paths.output_dir={output_dir}", f"paths.data_dir={DATA_DIR}", *overrides],
+            return_hydra_config=return_hydra_config,
         )
 
 

@@ -12,10 +12,8 @@ from types import ModuleType
 
 import pytest
 import torch
-from gansuite_testing import ROOT
-from hydra import compose, initialize_config_dir
+from gansuite_testing import HANG_GUARD_S, LOG_EVERY_BATCH, QUIET, ROOT, TINY_CYCLEGAN, compose_config
 from hydra.utils import instantiate
-from omegaconf import DictConfig
 from PIL import Image
 from torchvision.io import write_jpeg, write_png
 
@@ -28,23 +26,11 @@ from gansuite.metrics.translation import FrechetDistance, TranslationScores
 from gansuite.modules.loading import build_model, load_module
 from gansuite.train import train
 
-TINY = [
-    "model=cyclegan",
-    "model.generator.ngf=4",
-    "model.generator.num_blocks=1",
-    "model.discriminator.ndf=4",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
-    "trainer.log_every_n_steps=1",
-    "metrics=none",  # the translation FID needs the Inception weights: tested on its own below
-]
+# Tiny CycleGAN nets, quiet, every update logged, and metrics=none: the translation FID needs the Inception weights,
+# it is tested on its own below.
+CYCLEGAN = [*TINY_CYCLEGAN, *QUIET, *LOG_EVERY_BATCH, "metrics=none"]
 LOSSES = ["adversarial_a2b", "adversarial_b2a", "cycle_aba", "cycle_bab", "identity_a2b", "identity_b2a"]
 LOSSES += ["g_loss", "d_loss", "d_loss_a", "d_loss_b"]
-
-
-def compose_config(output_dir: Path, overrides: list[str]) -> DictConfig:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return compose("config", overrides=[f"paths.output_dir={output_dir}", *TINY, *overrides])
 
 
 def write_domains(root: Path, counts: dict[str, int], size: int = 40) -> None:
@@ -71,18 +57,16 @@ def logged_rows(output_dir: Path) -> list[dict[str, str]]:
 
 
 def test_config_picks_the_reference_loss_and_translation_grids(tmp_path: Path) -> None:
-    cfg = compose_config(tmp_path, ["data=cifar_pair"])
+    cfg = compose_config([*CYCLEGAN, "data=cifar_pair"], tmp_path)
     assert cfg.loss._target_ == "gansuite.losses.LeastSquaresLoss"
     assert cfg.callbacks.sample_grid._target_ == "gansuite.callbacks.translations.TranslationGrid"
     assert cfg.callbacks.model_checkpoint._target_ == "gansuite.callbacks.checkpoint.GeneratorStepCheckpoint"
-    assert not cfg.metrics  # TINY's metrics=none; the model's own choice is the translation FID:
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        default = compose("config", overrides=["model=cyclegan", "data=cifar_pair"])
+    assert not cfg.metrics  # CYCLEGAN's metrics=none; the model's own choice is the translation FID:
+    default = compose_config(["model=cyclegan", "data=cifar_pair"], tmp_path)
     assert default.metrics._target_ == "gansuite.callbacks.evaluation.translation_evaluation"
     assert default.metrics.monitor == "val/fid_a2b"
-    assert compose_config(tmp_path, ["loss=hinge"]).loss._target_ == "gansuite.losses.HingeLoss"
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        gan = compose("config", overrides=["model=dcgan", "data=mnist"])
+    assert compose_config([*CYCLEGAN, "loss=hinge"], tmp_path).loss._target_ == "gansuite.losses.HingeLoss"
+    gan = compose_config(["model=dcgan", "data=mnist"], tmp_path)
     assert gan.callbacks.sample_grid._target_ == "gansuite.callbacks.samples.SampleGrid"
 
 
@@ -90,8 +74,8 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, c
     data_dir, output_dir = tmp_path / "data", tmp_path / "run"
     write_domains(data_dir / "horse2zebra", {"trainA": 3, "trainB": 4, "testA": 2, "testB": 3})
     cfg = compose_config(
-        output_dir,
         [
+            *CYCLEGAN,
             "data=horse2zebra",
             f"paths.data_dir={data_dir}",
             "data.download=false",
@@ -102,6 +86,7 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, c
             "callbacks.sample_grid.every_n_updates=2",
             "callbacks.model_checkpoint.every_n_updates=2",
         ],
+        output_dir,
     )
     train(cfg)
 
@@ -139,7 +124,7 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, c
 
 
 def test_trains_on_the_cifar_cat_dog_pair(tmp_path: Path) -> None:
-    cfg = compose_config(tmp_path, ["data=cifar_pair", "steps=2"])
+    cfg = compose_config([*CYCLEGAN, "data=cifar_pair", "steps=2"], tmp_path)
     datamodule = instantiate(cfg.data)
     datamodule.setup()
     sizes = {split: len(images) for split, images in datamodule.domains.items()}
@@ -156,7 +141,7 @@ def test_trains_on_the_cifar_cat_dog_pair(tmp_path: Path) -> None:
 
 
 def test_evaluator_scores_all_translated_test_images_in_both_directions(tmp_path: Path) -> None:
-    cfg = compose_config(tmp_path, ["data=cifar_pair"])
+    cfg = compose_config([*CYCLEGAN, "data=cifar_pair"], tmp_path)
     datamodule = instantiate(cfg.data)
     module = build_model(cfg, datamodule.shape)
     seen = []
@@ -187,9 +172,9 @@ def test_translation_fid_is_zero_for_identical_sets_and_grows_with_noise(tmp_pat
 @pytest.mark.slow
 def test_missing_domain_is_a_one_line_cli_error(tmp_path: Path) -> None:
     write_domains(tmp_path / "data", {"trainA": 1, "trainB": 1, "testA": 1})
-    command = [sys.executable, str(ROOT / "train.py"), *TINY, "data=unpaired_folder", f"data.path={tmp_path / 'data'}"]
-    command += [f"hydra.run.dir={tmp_path / 'run'}", "steps=1"]
-    result = subprocess.run(command, capture_output=True, text=True, env=os.environ, timeout=120)
+    command = [sys.executable, str(ROOT / "train.py"), *CYCLEGAN, "data=unpaired_folder"]
+    command += [f"data.path={tmp_path / 'data'}", f"hydra.run.dir={tmp_path / 'run'}", "steps=1"]
+    result = subprocess.run(command, capture_output=True, text=True, env=os.environ, timeout=HANG_GUARD_S)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].startswith("error: ")
     assert "testB does not exist" in result.stderr and "trainA/, trainB/, testA/, testB/" in result.stderr
@@ -197,14 +182,16 @@ def test_missing_domain_is_a_one_line_cli_error(tmp_path: Path) -> None:
 
 def test_single_domain_data_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="translates between two unpaired image domains"):
-        train(compose_config(tmp_path, ["data=cifar10_subset", "steps=1"]))
+        train(compose_config([*CYCLEGAN, "data=cifar10_subset", "steps=1"], tmp_path))
 
 
 def test_empty_domain_and_absent_download_are_data_errors(tmp_path: Path) -> None:
     write_domains(tmp_path / "data", {"trainA": 1, "trainB": 0, "testA": 1, "testB": 1})
-    cfg = compose_config(tmp_path, ["data=unpaired_folder", f"data.path={tmp_path / 'data'}"])
+    cfg = compose_config([*CYCLEGAN, "data=unpaired_folder", f"data.path={tmp_path / 'data'}"], tmp_path)
     with pytest.raises(DataError, match="trainB holds no images"):
         instantiate(cfg.data).setup()
-    cfg = compose_config(tmp_path, ["data=apple2orange", f"paths.data_dir={tmp_path}", "data.download=false"])
+    cfg = compose_config(
+        [*CYCLEGAN, "data=apple2orange", f"paths.data_dir={tmp_path}", "data.download=false"], tmp_path
+    )
     with pytest.raises(DataError, match=r"apple2orange not found .* download https://\S+/apple2orange.zip"):
         instantiate(cfg.data).setup()

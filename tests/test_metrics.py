@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import DATA_DIR, ROOT
-from hydra import compose, initialize_config_dir
+from gansuite_testing import DATA_DIR, HANG_GUARD_S, LOG_EVERY_BATCH, QUIET, ROOT, TINY_CONV, compose_config
 from metrics_replay import Replay
 from torchvision import datasets
 
@@ -26,18 +25,8 @@ from gansuite.metrics.classifier import Classifier, default_weights
 from gansuite.metrics.image_metrics import ImageMetrics, real_image_batches
 from gansuite.train import train
 
-QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false", "trainer.log_every_n_steps=1"]
-TINY_CONV = ["model=dcgan", "model.generator.conv.width=8", "model.discriminator.conv.width=8", "model.latent_dim=16"]
 CLASSIFIER = ["metrics.extractor=classifier", "metrics.num_fake=200", "metrics.num_real=200"]
 CLASSIFIER += ["metrics.kid_subset_size=100", "metrics.kid_subsets=10"]
-
-
-def compose_config(overrides: list[str], output_dir: Path, config_name: str = "config"):
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return compose(
-            config_name,
-            overrides=[f"paths.output_dir={output_dir}", f"paths.data_dir={DATA_DIR}", *overrides],
-        )
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +100,8 @@ def offline_env(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.slow
 def test_missing_inception_weights_stop_the_run_with_one_line_naming_the_file_and_the_fixes(tmp_path):
     command = [sys.executable, "train.py", "data=mnist", "steps=1", f"paths.log_dir={tmp_path}"]
-    result = subprocess.run(command, cwd=ROOT, env=offline_env(tmp_path), capture_output=True, text=True, timeout=300)
+    env = offline_env(tmp_path)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     line = result.stderr.strip().splitlines()[-1]
@@ -147,7 +137,7 @@ def test_image_data_selects_image_metrics_and_best_checkpoint_toy_data_mode_cove
 @pytest.mark.slow
 def test_training_logs_classifier_metrics_keeps_best_checkpoint_and_evaluate_prints_the_protocol(tmp_path):
     overrides = ["data=mnist", "data.batch_size=16", "steps=4", "metrics.every_n_updates=2", *CLASSIFIER]
-    overrides += [*QUIET, *TINY_CONV, f"metrics.cache_dir={tmp_path / 'cache'}"]
+    overrides += [*QUIET, *LOG_EVERY_BATCH, "model=dcgan", *TINY_CONV, f"metrics.cache_dir={tmp_path / 'cache'}"]
     final = train(compose_config(overrides, tmp_path))
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert final == metrics["val/fid_mnist_clf"] > 0 and metrics["val/cs_mnist_clf"] >= 1
@@ -157,7 +147,7 @@ def test_training_logs_classifier_metrics_keeps_best_checkpoint_and_evaluate_pri
 
     command = [sys.executable, "scripts/evaluate.py", f"ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}"]
     command += [*CLASSIFIER, f"metrics.cache_dir={tmp_path / 'cache'}", f"paths.log_dir={tmp_path / 'logs'}"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert result.returncode == 0, result.stderr
     for row in ("extractor", "mnist classifier", "resize", "real images", "200 (train split)", "fake images"):
         assert row in result.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import compose_config
+from gansuite_testing import QUIET, TINY_TOY, compose_config
 from lightning import Callback
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from omegaconf import OmegaConf, open_dict
@@ -59,14 +59,11 @@ def family_config(tmp_path: Path, *overrides: str, **model: object):
     cfg = compose_config(
         [
             "logger=csv",
-            "data.num_samples=1024",
-            "data.batch_size=64",
-            "metrics.num_samples=500",
+            *TINY_TOY,
             "metrics.every_n_updates=4",
             "callbacks.model_checkpoint.every_n_updates=4",
             "callbacks.sample_grid.every_n_updates=4",
-            "trainer.enable_progress_bar=false",
-            "trainer.enable_model_summary=false",
+            *QUIET,
             *overrides,
         ],
         tmp_path,

@@ -11,8 +11,7 @@ from pathlib import Path
 import lightning as L
 import pytest
 import torch
-from gansuite_testing import ROOT
-from hydra import compose, initialize_config_dir
+from gansuite_testing import TINY_CONV, compose_config
 from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
@@ -26,20 +25,8 @@ from gansuite.modules.loading import build_model, load_module
 from gansuite.nets.dcgan import DCGANDiscriminator
 from gansuite.train import user_error
 
-TINY = [
-    "data=mnist",
-    "data.image_size=16",
-    "data.batch_size=32",
-    "model.generator.conv.width=8",
-    "model.discriminator.conv.width=8",
-    "model.latent_dim=16",
-]
-
-
-def compose_config(tmp_path: Path, overrides: list[str], tiny: bool = True):
-    """The real config with `overrides`; `tiny` adds small conv nets on 16x16 MNIST-shaped images."""
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return compose("config", overrides=[f"paths.output_dir={tmp_path}", *(TINY if tiny else []), *overrides])
+# Small conv nets on 16x16 MNIST-shaped images, in batches of 32.
+TINY_MNIST = ["data=mnist", "data.image_size=16", "data.batch_size=32", *TINY_CONV]
 
 
 class ReseedEachBatch(L.Callback):
@@ -59,7 +46,7 @@ class RecordLosses(L.Callback):
 
 def fit_losses(tmp_path: Path, overrides: list[str], steps: int = 3, images: torch.Tensor | None = None):
     """Per-batch logged losses of a short real run (logging every batch), and the trained module."""
-    cfg = compose_config(tmp_path, [f"steps={steps}", "trainer.log_every_n_steps=1", *overrides])
+    cfg = compose_config([*TINY_MNIST, f"steps={steps}", "trainer.log_every_n_steps=1", *overrides], tmp_path)
     L.seed_everything(cfg.seed)
     datamodule = instantiate(cfg.data)
     if images is not None:
@@ -114,7 +101,7 @@ def test_on_device_setting_resolves_and_rejects_bad_values(tmp_path):
     assert not wants_on_device(False, images, torch.device("cpu"))
     assert not wants_on_device("auto", images, torch.device("cpu"))  # auto is for CUDA only
     with pytest.raises(InstantiationException) as raised:
-        instantiate(compose_config(tmp_path, ["model=dcgan", "data.on_device=sometimes"]).data)
+        instantiate(compose_config([*TINY_MNIST, "model=dcgan", "data.on_device=sometimes"], tmp_path).data)
     error = user_error(raised.value)  # what the CLI prints as one line
     assert isinstance(error, ConfigError) and "data.on_device must be true, false or auto" in str(error)
 
@@ -149,7 +136,7 @@ def test_channels_last_trains_like_contiguous(tmp_path):
 
 
 def test_channels_last_needs_images(tmp_path):
-    cfg = compose_config(tmp_path, ["data=ring8", "model=gan", "model.channels_last=true"], tiny=False)
+    cfg = compose_config(["data=ring8", "model=gan", "model.channels_last=true"], tmp_path)
     datamodule = instantiate(cfg.data)
     with pytest.raises(InstantiationException) as raised:
         build_model(cfg, datamodule.shape)
@@ -249,7 +236,8 @@ class CountHostReads(L.Callback):
 
 def test_training_step_reads_no_tensor_on_the_host_between_logging_batches(tmp_path, monkeypatch):
     """WGAN-GP on on-device data with the configured loggers and progress bar: host reads only when logs are due."""
-    cfg = compose_config(tmp_path, ["model=wgan", "steps=4", "trainer.log_every_n_steps=8", "data.on_device=true"])
+    overrides = ["model=wgan", "steps=4", "trainer.log_every_n_steps=8", "data.on_device=true"]
+    cfg = compose_config([*TINY_MNIST, *overrides], tmp_path)
     datamodule = instantiate(cfg.data)
     datamodule.images = random_images(640)  # 20 batches of 32: one epoch
     module = build_model(cfg, datamodule.shape)

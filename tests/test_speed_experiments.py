@@ -4,16 +4,10 @@ import json
 import math
 
 import pytest
-from gansuite_testing import ROOT, compose_config
-from hydra import compose, initialize_config_dir
+from gansuite_testing import QUIET, compose_config
 
 from gansuite.metrics.inception import write_random_weights
 from gansuite.train import train
-
-
-def compose_experiment(name: str, *overrides: str):
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        return compose("config", overrides=["paths.output_dir=/unused", f"experiment={name}", *overrides])
 
 
 @pytest.mark.parametrize(
@@ -23,8 +17,8 @@ def compose_experiment(name: str, *overrides: str):
         ("wgan_gp_cifar10", "WassersteinLoss", 5, 100_000, 10.0, 2e-4, [0.5, 0.999]),
     ],
 )
-def test_cifar10_experiments_hold_studiogan_settings(name, loss, n_critic, steps, penalty, lr, betas):
-    cfg = compose_experiment(name)
+def test_cifar10_experiments_hold_studiogan_settings(tmp_path, name, loss, n_critic, steps, penalty, lr, betas):
+    cfg = compose_config([f"experiment={name}"], tmp_path)
     assert cfg.task_name == name and cfg.steps == steps
     assert cfg.data.name == "cifar10" and cfg.data.batch_size == 64 and cfg.data.random_flip
     assert cfg.loss._target_ == f"gansuite.losses.{loss}"
@@ -35,8 +29,8 @@ def test_cifar10_experiments_hold_studiogan_settings(name, loss, n_critic, steps
     assert cfg.metrics.num_fake == cfg.metrics.num_real == 50_000 and cfg.metrics.split == "train"
 
 
-def test_command_line_data_wins_over_the_experiment():
-    cfg = compose_experiment("wgan_gp_cifar10", "data=cifar10_subset", "data.batch_size=16")
+def test_command_line_data_wins_over_the_experiment(tmp_path):
+    cfg = compose_config(["experiment=wgan_gp_cifar10", "data=cifar10_subset", "data.batch_size=16"], tmp_path)
     assert cfg.data.base_folder == "cifar-10-batches-py-subset" and cfg.data.batch_size == 16
     assert cfg.data.random_flip  # the experiment's own data settings still apply
 
@@ -49,7 +43,7 @@ def test_cifar10_experiments_train_and_evaluate_on_their_own_protocol(tmp_path, 
     weights = write_random_weights(tmp_path / "inception.pth")
     shrunk = ["data=cifar10_subset", "steps=2", "metrics.num_fake=20", "metrics.num_real=20", "metrics.is_splits=2"]
     shrunk += ["metrics.kid_subsets=2", "metrics.kid_subset_size=10", f"metrics.inception_weights={weights}"]
-    shrunk += ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+    shrunk += QUIET
     cfg = compose_config([f"experiment={name}", *shrunk], tmp_path / "run")
     assert cfg.metrics.extractor == "inception" and cfg.task_name == name
     fid = train(cfg)

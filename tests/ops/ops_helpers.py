@@ -5,24 +5,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gansuite_testing import QUIET_TRAINER, ROOT
-
-# Small MLPs, a small toy set and cheap evaluations: every run takes seconds on a 2-core CPU.
-TINY = [
-    "model.generator.mlp.width=32",
-    "model.discriminator.mlp.width=32",
-    "data.num_samples=4096",
-    "data.batch_size=64",
-    "metrics.num_samples=500",
-    *QUIET_TRAINER,
-]
+from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_MLP, TINY_TOY
 
 
 def train_command(*arguments: str, script: str = "train.py") -> list[str]:
-    """`python <script> [flags] [TINY] [overrides]`: Hydra's parser wants its flags (-m) before the overrides."""
+    """`python <script> [flags] [tiny sizes] [overrides]`: small MLPs, a small toy set and cheap evaluations for
+    train.py, so every run takes seconds on a 2-core CPU. Hydra's parser wants its flags (-m) before the overrides."""
     flags = [argument for argument in arguments if argument.startswith("-")]
     overrides = [argument for argument in arguments if not argument.startswith("-")]
-    return [sys.executable, str(ROOT / script), *flags, *(TINY if script == "train.py" else []), *overrides]
+    tiny = [*TINY_MLP, *TINY_TOY, *QUIET] if script == "train.py" else []
+    return [sys.executable, str(ROOT / script), *flags, *tiny, *overrides]
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -33,8 +25,9 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run(command: list[str], env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess:
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The finished command, which must succeed. Its deadline only guards against a hang."""
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
     assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     return result
 

@@ -38,7 +38,7 @@ def test_ddp_wgan_gp_ranks_end_identical(tmp_path, env):
         "+callbacks.rank_state._target_=rank_state.RankState",
         f"+callbacks.rank_state.dirpath={states}",
     )
-    run(command, env, timeout=300)
+    run(command, env)
     rank0, rank1 = (torch.load(states / f"rank{r}.pt", weights_only=False) for r in (0, 1))
     assert rank0["world_size"] == 2 and rank0["global_step"] == rank1["global_step"] == 4 * 6
     assert rank0["parameters"].keys() == rank1["parameters"].keys()

@@ -1,8 +1,7 @@
 """Logger choices: TensorBoard runs log the same scalars; W&B never prompts for a key it does not have."""
 
 import pytest
-from hydra import compose, initialize_config_dir
-from ops_helpers import ROOT, TINY
+from gansuite_testing import QUIET, TINY_MLP, TINY_TOY, compose_config
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from gansuite.errors import ConfigError
@@ -11,10 +10,9 @@ from gansuite.train import train
 
 
 def test_tensorboard_logger_records_losses_metrics_and_gradient_norms(tmp_path):
-    overrides = [*TINY, "logger=tensorboard", "steps=6", "metrics.every_n_updates=3", "trainer.log_every_n_steps=3"]
-    overrides += ["callbacks.sample_grid.every_n_updates=100", f"paths.output_dir={tmp_path}"]
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        train(compose("config", overrides=overrides))
+    overrides = [*TINY_MLP, *TINY_TOY, *QUIET, "logger=tensorboard", "steps=6", "metrics.every_n_updates=3"]
+    overrides += ["trainer.log_every_n_steps=3", "callbacks.sample_grid.every_n_updates=100"]
+    train(compose_config(overrides, tmp_path))
     events = EventAccumulator(str(tmp_path / "tensorboard")).Reload()
     scalars = set(events.Tags()["scalars"])
     assert {"train/d_loss", "train/g_loss", "val/kl", "grad_norm/generator", "grad_norm/discriminator"} <= scalars

@@ -5,15 +5,16 @@ import csv
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
-from ops_helpers import ROOT, TINY
+from gansuite_testing import QUIET, TINY_MLP, TINY_TOY, compose_config
 
 from gansuite.train import train
 
 
 def losses(tmp_path: Path, seed: int, logger: str = "csv") -> list[tuple[float, float]]:
     overrides = [
-        *(override for override in TINY if not override.startswith("metrics.")),
+        *TINY_MLP,
+        *QUIET,
+        *(override for override in TINY_TOY if not override.startswith("metrics.")),
         f"seed={seed}",
         "steps=50",
         f"logger={logger}",
@@ -21,10 +22,8 @@ def losses(tmp_path: Path, seed: int, logger: str = "csv") -> list[tuple[float, 
         "callbacks.sample_grid.every_n_updates=1000",
         "callbacks.model_checkpoint.every_n_updates=1000",
         "trainer.log_every_n_steps=1",
-        f"paths.output_dir={tmp_path}",
     ]
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        train(compose("config", overrides=overrides))
+    train(compose_config(overrides, tmp_path))
     with (tmp_path / "csv" / "metrics.csv").open() as file:
         rows = [row for row in csv.DictReader(file) if row["train/d_loss"]]
     return [(float(row["train/d_loss"]), float(row["train/g_loss"])) for row in rows]

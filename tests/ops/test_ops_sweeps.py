@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hydra import compose, initialize_config_dir
-from ops_helpers import ROOT, run, train_command
+from gansuite_testing import compose_config
+from ops_helpers import run, train_command
 
 # Evaluations every 5 updates reach the CSV log only on logging steps: log every 5 batches too.
 SHORT = [
@@ -57,10 +57,9 @@ def test_optuna_sweep_minimises_the_monitored_metric(tmp_path, env):
     assert len((sweep_dir / "summary.md").read_text().splitlines()) == 4
 
 
-def test_slurm_launcher_gets_one_task_per_device_and_the_nodes_of_the_trainer():
+def test_slurm_launcher_gets_one_task_per_device_and_the_nodes_of_the_trainer(tmp_path):
     overrides = ["hydra/launcher=slurm", "trainer=ddp", "trainer.devices=4", "trainer.num_nodes=2"]
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=overrides, return_hydra_config=True)
+    cfg = compose_config(overrides, tmp_path, return_hydra_config=True)
     launcher = cfg.hydra.launcher
     assert launcher._target_ == "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
     assert (launcher.nodes, launcher.tasks_per_node, launcher.gpus_per_node) == (2, 4, 4)

@@ -1,15 +1,11 @@
-"""Shared by the reliability tests: tiny-run overrides and the real CLI as a subprocess."""
+"""Shared by the reliability tests: the real CLI as a subprocess (the tiny sizes are in gansuite_testing.py)."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from gansuite_testing import QUIET_TRAINER, ROOT, TINY_MLP
-
-# Small MLPs, no progress bar; TOY: a small sample of the default toy data. A generator update takes milliseconds.
-TINY = [*TINY_MLP, *QUIET_TRAINER]
-TOY = ["data.num_samples=1024", "data.batch_size=64"]
+from gansuite_testing import HANG_GUARD_S, ROOT
 
 
 def start_cli_in(folder: Path, *arguments: str) -> subprocess.Popen:
@@ -26,9 +22,14 @@ def start_cli(run_dir: Path, *overrides: str) -> subprocess.Popen:
     return start_cli_in(run_dir.parent, f"hydra.run.dir={run_dir}", *overrides)
 
 
-def finish(process: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of a started CLI run."""
-    out, err = process.communicate(timeout=timeout)
+def finish(process: subprocess.Popen) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of a started CLI run, once it ends. The deadline only guards against a hang."""
+    try:
+        out, err = process.communicate(timeout=HANG_GUARD_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
     return process.returncode, out, err
 
 

@@ -3,7 +3,8 @@
 from pathlib import Path
 
 import pytest
-from reliability_helpers import TINY, TOY, finish, start_cli, user_error_line
+from gansuite_testing import QUIET, TINY_MLP, TINY_TOY, compose_config
+from reliability_helpers import finish, start_cli, user_error_line
 
 from gansuite.data.toy import GaussianMixture
 from gansuite.errors import ConfigError, DataError
@@ -56,11 +57,11 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("overrides", list(BAD_INPUTS))
-def test_bad_input_is_one_clear_line(overrides: str, compose_config, tmp_path: Path, monkeypatch) -> None:
+def test_bad_input_is_one_clear_line(overrides: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # paths.data_dir=. must be an empty folder
     error_type, fragment = BAD_INPUTS[overrides]
-    toy = ["metrics=none"] if "data=" in overrides else TOY  # image metrics would first ask for Inception weights
-    cfg = compose_config(*TINY, *toy, "steps=3", *overrides.split())
+    toy = ["metrics=none"] if "data=" in overrides else TINY_TOY  # image metrics would first ask for Inception weights
+    cfg = compose_config([*TINY_MLP, *QUIET, *toy, "steps=3", *overrides.split()], tmp_path)
     with pytest.raises(Exception) as raised:
         train(cfg)
     error = user_error(raised.value)  # what the CLI prints, unwrapped from Hydra's InstantiationException
@@ -72,7 +73,7 @@ def test_bad_input_is_one_clear_line(overrides: str, compose_config, tmp_path: P
 
 @pytest.mark.slow
 def test_cli_prints_the_line_exits_2_and_writes_nothing(tmp_path: Path) -> None:
-    bad_lr = start_cli(tmp_path / "bad_lr", *TINY, *TOY, "model.optimizer_g.lr=-1")
+    bad_lr = start_cli(tmp_path / "bad_lr", *TINY_MLP, *TINY_TOY, *QUIET, "model.optimizer_g.lr=-1")
     bad_option = start_cli(tmp_path / "bad_option", "model=foo")
 
     status, out, err = finish(bad_lr)
@@ -98,5 +99,5 @@ SHIPPED = [
 
 
 @pytest.mark.parametrize("overrides", SHIPPED)
-def test_shipped_configs_pass_validation(overrides: str, compose_config) -> None:
-    validate(compose_config(*overrides.split()))
+def test_shipped_configs_pass_validation(overrides: str, tmp_path: Path) -> None:
+    validate(compose_config(overrides.split(), tmp_path))

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from gansuite_testing import QUIET, TINY_MLP
 from PIL import Image
-from reliability_helpers import TINY, finish, start_cli, user_error_line
+from reliability_helpers import finish, start_cli, user_error_line
 
 from gansuite.data.image_folder import ImageFolder
 from gansuite.errors import DataError
@@ -94,7 +95,8 @@ def test_truncated_file_found_by_a_loader_worker(tmp_path: Path) -> None:
     write_images(folder, count=2)
     truncated = truncated_jpeg(folder / "zz_truncated.jpg")
     run = [
-        *TINY,
+        *TINY_MLP,
+        *QUIET,
         "data=image_folder",
         "metrics=none",
         f"data.path={folder}",

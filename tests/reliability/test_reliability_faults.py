@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from reliability_helpers import TINY, TOY, finish, run_cli, start_cli, start_cli_in, user_error_line
+from gansuite_testing import HANG_GUARD_S, QUIET, TINY_MLP, TINY_TOY, compose_config
+from reliability_helpers import finish, run_cli, start_cli, start_cli_in, user_error_line
 
 from gansuite.checkpoint_io import AtomicCheckpointIO, read_checkpoint
 from gansuite.errors import ConfigError
@@ -21,11 +22,14 @@ from gansuite.train import train, user_error
 DIVERGING = ["model.optimizer_d._target_=torch.optim.SGD", "~model.optimizer_d.betas", "model.optimizer_d.lr=10"]
 
 
-def wait_for(path: Path, process, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
+def wait_for(path: Path, process) -> None:
+    """Until the run writes `path`; the deadline only guards against a hang (then the run is killed)."""
+    deadline = time.monotonic() + HANG_GUARD_S
     while not path.exists():
         assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, f"{path} did not appear"
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"{path} did not appear in {HANG_GUARD_S} s: {process.communicate()}")
         time.sleep(0.2)
 
 
@@ -38,7 +42,7 @@ def gen_steps(metrics_csv: Path) -> list[int]:
 def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: Path) -> None:
     run = tmp_path / "run"
     every_update = ["callbacks.model_checkpoint.every_n_updates=1", "trainer.log_every_n_steps=1"]
-    status, _, err = run_cli(run, *TINY, *TOY, *DIVERGING, *every_update, "steps=50")
+    status, _, err = run_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *DIVERGING, *every_update, "steps=50")
     assert status == 2
     line = user_error_line(err)
     found = re.match(r"error: training diverged: ([dg]_loss) became NaN or Inf at generator update (\d+)", line)
@@ -61,7 +65,7 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: Path) -
 def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Path) -> None:
     run = tmp_path / "run"
     logging = ["trainer.log_every_n_steps=1", "callbacks.sample_grid.every_n_updates=5"]
-    process = start_cli(run, *TINY, *TOY, *logging, "steps=100000")
+    process = start_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *logging, "steps=100000")
     wait_for(run / "samples" / "gen_step=000010.png", process)
     process.send_signal(signal.SIGTERM)
     status, out, err = finish(process)
@@ -76,7 +80,7 @@ def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Pat
     logged_before = gen_steps(run / "csv" / "metrics.csv")
     assert logged_before and max(logged_before) <= updates
 
-    status, _, err = run_cli(run, *TINY, *TOY, *logging, f"steps={updates + 10}", f"ckpt_path={last}")
+    status, _, err = run_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *logging, f"steps={updates + 10}", f"ckpt_path={last}")
     assert status == 0, err
     assert read_checkpoint(last)["global_step"] == 2 * (updates + 10)
     logged = gen_steps(run / "csv" / "metrics.csv")
@@ -89,7 +93,7 @@ def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Pat
 def test_hard_kill_loses_at_most_the_steps_since_the_last_periodic_checkpoint(tmp_path: Path) -> None:
     run = tmp_path / "run"
     periodic = ["callbacks.model_checkpoint.every_n_updates=5", "callbacks.sample_grid.every_n_updates=20"]
-    process = start_cli(run, *TINY, *TOY, *periodic, "steps=100000")
+    process = start_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *periodic, "steps=100000")
     wait_for(run / "checkpoints" / "gen_step=000020.ckpt", process)  # renamed into place once whole
     process.kill()
     finish(process)
@@ -134,7 +138,7 @@ def test_resumed_csv_log_keeps_rows_and_columns(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_runs_and_sweep_jobs_get_their_own_directories(tmp_path: Path) -> None:
     """Started in the same second in the same folder, a run and a two-job sweep write to three directories."""
-    env = [*TINY, *TOY, "steps=2", "callbacks.sample_grid.every_n_updates=100"]
+    env = [*TINY_MLP, *TINY_TOY, *QUIET, "steps=2", "callbacks.sample_grid.every_n_updates=100"]
     single = start_cli_in(tmp_path, *env)
     sweep = start_cli_in(tmp_path, "-m", *env, "seed=0,1")
     assert finish(single)[0] == 0 and finish(sweep)[0] == 0
@@ -145,8 +149,9 @@ def test_runs_and_sweep_jobs_get_their_own_directories(tmp_path: Path) -> None:
     assert [read_checkpoint(p)["gansuite"]["config"]["seed"] for p in jobs] == [0, 1]
 
 
-def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(compose_config, tmp_path: Path) -> None:
-    train(compose_config(*TINY, *TOY, "steps=2", "callbacks.sample_grid.every_n_updates=100"))
+def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(tmp_path: Path) -> None:
+    tiny = [*TINY_MLP, "model.latent_dim=8", *QUIET]  # latent_dim 8: the shapes the messages below name
+    train(compose_config([*tiny, *TINY_TOY, "steps=2", "callbacks.sample_grid.every_n_updates=100"], tmp_path))
     last = tmp_path / "checkpoints" / "last.ckpt"
     module, config = load_module(last)  # torch.load(weights_only=True) inside
     saved = read_checkpoint(last)["state_dict"]
@@ -154,7 +159,7 @@ def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(compo
     assert module.state_dict().keys() == saved.keys()
     assert all(torch.equal(value, saved[name]) for name, value in module.state_dict().items())
 
-    wider = compose_config(*TINY, *TOY, "steps=4", "model.generator.mlp.width=64", f"ckpt_path={last}")
+    wider = compose_config([*tiny, *TINY_TOY, "steps=4", "model.generator.mlp.width=64", f"ckpt_path={last}"], tmp_path)
     with pytest.raises(ConfigError) as raised:
         train(wider)
     assert str(raised.value) == (
@@ -163,7 +168,7 @@ def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(compo
         "of the run that wrote it, or drop ckpt_path to start fresh"
     )
 
-    images = compose_config(*TINY, "data=cifar10_subset", "metrics=none", "steps=4", f"ckpt_path={last}")
+    images = compose_config([*tiny, "data=cifar10_subset", "metrics=none", "steps=4", f"ckpt_path={last}"], tmp_path)
     with pytest.raises(Exception) as raised:
         train(images)
     assert "has shape (2, 32) there but (3072, 32) here" in str(user_error(raised.value))
@@ -171,4 +176,4 @@ def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(compo
     torn = tmp_path / "torn.ckpt"
     torn.write_bytes(last.read_bytes()[:4096])
     with pytest.raises(ConfigError, match=r"cannot read checkpoint .*torn.ckpt, it is truncated or not a checkpoint"):
-        train(compose_config(*TINY, *TOY, "steps=4", f"ckpt_path={torn}"))
+        train(compose_config([*tiny, *TINY_TOY, "steps=4", f"ckpt_path={torn}"], tmp_path))

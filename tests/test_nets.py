@@ -44,5 +44,5 @@ def test_conv_nets_reject_shapes_they_cannot_build(shape, fragment):
 
 
 def test_unknown_architecture_is_named():
-    with pytest.raises(ConfigError, match="unknown network architecture 'resnet'"):
-        build_generator("resnet", 8, (2,))
+    with pytest.raises(ConfigError, match="unknown network architecture 'vgg'"):
+        build_generator("vgg", 8, (2,))

@@ -8,8 +8,10 @@ from torch import nn
 from gansuite.errors import ConfigError
 from gansuite.nets.dcgan import DCGANDiscriminator, DCGANGenerator
 from gansuite.nets.mlp import MLPDiscriminator, MLPGenerator
+from gansuite.nets.resnet import ResNetDiscriminator, ResNetGenerator
+from gansuite.nets.spectral import apply_spectral_norm
 
-ARCHITECTURES = ("mlp", "conv", "auto")
+ARCHITECTURES = ("mlp", "conv", "resnet", "auto")
 
 
 def _resolve(arch: str, data_shape: tuple[int, ...]) -> str:
@@ -22,18 +24,41 @@ def _resolve(arch: str, data_shape: tuple[int, ...]) -> str:
 
 
 def build_generator(
-    arch: str, latent_dim: int, data_shape: tuple[int, ...], mlp: dict | None = None, conv: dict | None = None
+    arch: str,
+    latent_dim: int,
+    data_shape: tuple[int, ...],
+    mlp: dict | None = None,
+    conv: dict | None = None,
+    resnet: dict | None = None,
+    spectral_norm: bool = False,
 ) -> nn.Module:
-    """The generator of `arch`, with that architecture's keyword arguments (`mlp` or `conv`)."""
-    if _resolve(arch, data_shape) == "conv":
-        return DCGANGenerator(latent_dim, data_shape, **(conv or {}))
-    return MLPGenerator(latent_dim, data_shape, **(mlp or {}))
+    """The generator of `arch`, with that architecture's keyword arguments (`mlp`, `conv` or `resnet`);
+    `spectral_norm` normalises every conv and linear weight (Miyato et al. 2018)."""
+    resolved = _resolve(arch, data_shape)
+    if resolved == "resnet":
+        net: nn.Module = ResNetGenerator(latent_dim, data_shape, **(resnet or {}))
+    elif resolved == "conv":
+        net = DCGANGenerator(latent_dim, data_shape, **(conv or {}))
+    else:
+        net = MLPGenerator(latent_dim, data_shape, **(mlp or {}))
+    return apply_spectral_norm(net) if spectral_norm else net
 
 
 def build_discriminator(
-    arch: str, data_shape: tuple[int, ...], mlp: dict | None = None, conv: dict | None = None
+    arch: str,
+    data_shape: tuple[int, ...],
+    mlp: dict | None = None,
+    conv: dict | None = None,
+    resnet: dict | None = None,
+    spectral_norm: bool = False,
 ) -> nn.Module:
-    """The discriminator of `arch`, with that architecture's keyword arguments (`mlp` or `conv`)."""
-    if _resolve(arch, data_shape) == "conv":
-        return DCGANDiscriminator(data_shape, **(conv or {}))
-    return MLPDiscriminator(data_shape, **(mlp or {}))
+    """The discriminator of `arch`, with that architecture's keyword arguments (`mlp`, `conv` or `resnet`);
+    `spectral_norm` normalises every conv and linear weight (Miyato et al. 2018)."""
+    resolved = _resolve(arch, data_shape)
+    if resolved == "resnet":
+        net: nn.Module = ResNetDiscriminator(data_shape, **(resnet or {}))
+    elif resolved == "conv":
+        net = DCGANDiscriminator(data_shape, **(conv or {}))
+    else:
+        net = MLPDiscriminator(data_shape, **(mlp or {}))
+    return apply_spectral_norm(net) if spectral_norm else net

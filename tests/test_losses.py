@@ -1,4 +1,4 @@
-"""Each loss against values computed by hand, and the gradient penalty against a float64 finite-difference reference."""
+"""Each loss against values computed by hand (the gradient penalty moved to tests/test_regularizers.py)."""
 
 import math
 
@@ -10,9 +10,10 @@ from gansuite.losses import (
     LeastSquaresLoss,
     MinimaxLoss,
     NonSaturatingLoss,
+    RelativisticAverageLoss,
+    RelativisticPairingLoss,
     WassersteinLoss,
     feature_matching_loss,
-    gradient_penalty,
     reconstruction_loss,
 )
 
@@ -77,44 +78,6 @@ def test_label_smoothing_out_of_range_is_rejected():
         MinimaxLoss(real_label=1.5)
 
 
-def test_gradient_penalty_matches_finite_differences():
-    """Autograd's penalty vs central differences in float64 (tolerance 1e-6 relative)."""
-    torch.manual_seed(0)
-    critic = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1)).double()
-    real, fake = torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 3, dtype=torch.float64)
-
-    torch.manual_seed(1)
-    penalty = gradient_penalty(critic, real, fake)
-
-    torch.manual_seed(1)
-    alpha = torch.rand(5, 1, dtype=torch.float64)
-    points = alpha * real + (1 - alpha) * fake
-    eps = 1e-6
-    grads = torch.zeros_like(points)
-    with torch.no_grad():
-        for j in range(points.shape[1]):
-            step = torch.zeros_like(points)
-            step[:, j] = eps
-            grads[:, j] = (critic(points + step) - critic(points - step)).squeeze(1) / (2 * eps)
-    expected = ((grads.norm(dim=1) - 1) ** 2).mean()
-    assert penalty.item() == pytest.approx(expected.item(), rel=1e-6)
-
-
-def test_gradient_penalty_trains_the_critic():
-    """The penalty keeps its graph (create_graph), so it sends gradients to the critic's weights."""
-    critic = torch.nn.Linear(4, 1)
-    gradient_penalty(critic, torch.randn(8, 4), torch.randn(8, 4)).backward()
-    assert critic.weight.grad is not None and critic.weight.grad.abs().sum() > 0
-
-
-def test_gradient_penalty_is_zero_for_a_unit_gradient_critic():
-    """A linear critic with a unit-norm weight has gradient norm exactly 1 everywhere."""
-    critic = torch.nn.Linear(2, 1, bias=False)
-    with torch.no_grad():
-        critic.weight.copy_(torch.tensor([[0.6, 0.8]]))
-    assert gradient_penalty(critic, torch.randn(16, 2), torch.randn(16, 2)).item() == pytest.approx(0.0, abs=1e-6)
-
-
 def test_feature_matching_is_squared_distance_of_means():
     real = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
     fake = torch.tensor([[0.0, 0.0], [2.0, 2.0]])
@@ -128,3 +91,79 @@ def test_reconstruction_losses():
     assert reconstruction_loss(prediction, target, "l2").item() == pytest.approx(5.0 / 3)
     with pytest.raises(ValueError, match="l1"):
         reconstruction_loss(prediction, target, "l3")
+
+
+def softplus(x: float) -> float:
+    return math.log(1 + math.exp(x))
+
+
+RELATIVISTIC = {
+    # name: (loss, discriminator loss, generator loss) on the REAL/FAKE scores above
+    "rpgan": (
+        RelativisticPairingLoss(),
+        # softplus(-(r - f)) over the pairs (0.5, 0.2) and (-1.0, 1.5)
+        mean([softplus(-(0.5 - 0.2)), softplus(-(-1.0 - 1.5))]),
+        mean([softplus(-(0.2 - 0.5)), softplus(-(1.5 + 1.0))]),
+    ),
+    "ragan": (
+        RelativisticAverageLoss(),
+        # mean(REAL) = -0.25, mean(FAKE) = 0.85
+        mean(bce_real(r - 0.85) for r in REAL) + mean(bce_real(f + 0.25, 0.0) for f in FAKE),
+        mean(bce_real(f + 0.25) for f in FAKE) + mean(bce_real(r - 0.85, 0.0) for r in REAL),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", RELATIVISTIC)
+def test_relativistic_loss_matches_hand_computed_value(name):
+    loss, d_expected, g_expected = RELATIVISTIC[name]
+    real, fake = torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64)
+    assert loss.relativistic
+    assert loss.discriminator_loss(real, fake).item() == pytest.approx(d_expected, rel=1e-12)
+    assert loss.generator_loss(fake, real).item() == pytest.approx(g_expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", RELATIVISTIC)
+def test_relativistic_generator_loss_is_the_discriminator_loss_with_roles_swapped(name):
+    """Both papers' G loss is D's with real and fake exchanged: G(fake, real) == D(real=fake, fake=real)."""
+    loss = RELATIVISTIC[name][0]
+    torch.manual_seed(0)
+    real, fake = torch.randn(7, dtype=torch.float64), torch.randn(7, dtype=torch.float64)
+    assert loss.generator_loss(fake, real).item() == pytest.approx(
+        loss.discriminator_loss(real=fake, fake=real).item(), rel=1e-12
+    )
+
+
+@pytest.mark.parametrize("name", RELATIVISTIC)
+def test_relativistic_losses_see_only_score_differences(name):
+    """Shifting every score by one constant leaves a relativistic loss unchanged (to float64 rounding, 1e-12)."""
+    loss = RELATIVISTIC[name][0]
+    torch.manual_seed(0)
+    real, fake = torch.randn(5, dtype=torch.float64), torch.randn(5, dtype=torch.float64)
+    for shift in (-3.0, 7.5):
+        shifted = loss.discriminator_loss(real + shift, fake + shift).item()
+        assert shifted == pytest.approx(loss.discriminator_loss(real, fake).item(), rel=1e-12)
+        shifted = loss.generator_loss(fake + shift, real + shift).item()
+        assert shifted == pytest.approx(loss.generator_loss(fake, real).item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", RELATIVISTIC)
+def test_relativistic_generator_loss_needs_real_scores(name):
+    loss = RELATIVISTIC[name][0]
+    with pytest.raises(ValueError, match=f"{type(loss).__name__}.generator_loss.*real="):
+        loss.generator_loss(torch.zeros(3))
+
+
+def test_rpgan_pairs_need_one_batch_size():
+    with pytest.raises(ValueError, match="same batch size"):
+        RelativisticPairingLoss().discriminator_loss(torch.zeros(4), torch.zeros(3))
+    with pytest.raises(ValueError, match="same batch size"):
+        RelativisticPairingLoss().generator_loss(torch.zeros(4), torch.zeros(3))
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_non_relativistic_generator_losses_ignore_real_scores(name):
+    loss = EXPECTED[name][0]
+    real, fake = torch.tensor(REAL, dtype=torch.float64), torch.tensor(FAKE, dtype=torch.float64)
+    assert not loss.relativistic
+    assert loss.generator_loss(fake, real).item() == loss.generator_loss(fake).item()

@@ -1,10 +1,9 @@
-"""Adversarial losses as (discriminator, generator) pairs, the gradient penalty, and auxiliary terms.
+"""Adversarial losses as (discriminator, generator) pairs, and auxiliary terms.
 
-Losses see logits and tensors only, never networks (the penalty takes the critic as a callable), so each is
-checked alone against hand-computed values.
+Losses see logits and tensors only, never networks, so each is checked alone against hand-computed values.
+Relativistic losses (RpGAN, RaGAN) also need D's outputs on real data in the generator loss.
+Discriminator regularizers (R1, gradient penalties, LeCam, bCR) live in `gansuite.regularizers`.
 """
-
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -16,11 +15,15 @@ class AdversarialLoss:
 
     #: Whether the loss is only meaningful for a Lipschitz-constrained critic (gradient penalty or clipping).
     needs_lipschitz: bool = False
+    #: Whether the generator loss needs D's outputs on real data (`generator_loss(fake, real)`): relativistic
+    #: losses compare fake to real scores in both players' losses, so the generator step must score a real batch.
+    relativistic: bool = False
 
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         raise NotImplementedError
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
+        """`real`: D's outputs on a real batch; only relativistic losses read it, the others ignore it."""
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -45,7 +48,7 @@ class MinimaxLoss(AdversarialLoss):
             fake, torch.zeros_like(fake)
         )
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
         # log(1 - sigmoid(x)) = -softplus(x): the saturating objective, flat where D confidently rejects G(z).
         return -F.softplus(fake).mean()
 
@@ -53,7 +56,7 @@ class MinimaxLoss(AdversarialLoss):
 class NonSaturatingLoss(MinimaxLoss):
     """The minimax discriminator with the generator maximising log D(G(z)) instead (strong early gradients)."""
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
         return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 
@@ -65,7 +68,7 @@ class WassersteinLoss(AdversarialLoss):
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         return fake.mean() - real.mean()
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
         return -fake.mean()
 
 
@@ -75,7 +78,7 @@ class HingeLoss(AdversarialLoss):
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
         return -fake.mean()
 
 
@@ -85,22 +88,66 @@ class LeastSquaresLoss(AdversarialLoss):
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         return 0.5 * ((real - 1.0) ** 2).mean() + 0.5 * (fake**2).mean()
 
-    def generator_loss(self, fake: Tensor) -> Tensor:
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
         return 0.5 * ((fake - 1.0) ** 2).mean()
 
 
-def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:
-    """Gulrajani et al. 2017: E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates of real and fake.
+def _require_real(loss: AdversarialLoss, real: Tensor | None) -> Tensor:
+    if real is None:
+        raise ValueError(f"{type(loss).__name__}.generator_loss(fake, real) needs D's outputs on a real batch as real=")
+    return real
 
-    The gradient norm is taken in float32 whatever the autocast precision, because its square root and the
-    squared deviation lose the signal in bfloat16.
+
+def _paired_difference(loss: AdversarialLoss, first: Tensor, second: Tensor) -> Tensor:
+    """`first - second` element-wise, for RpGAN's pairs of one real and one fake score."""
+    if first.shape != second.shape:
+        raise ValueError(
+            f"{type(loss).__name__} pairs real and fake scores one to one, but their shapes {tuple(first.shape)} "
+            f"and {tuple(second.shape)} differ: use the same batch size for real and fake"
+        )
+    return first - second
+
+
+class RelativisticPairingLoss(AdversarialLoss):
+    """RpGAN (Jolicoeur-Martineau 2019), the loss of R3GAN (Huang et al. 2024): each real score is compared to
+    its paired fake score, D minimising E[softplus(-(D(x) - D(G(z))))] and G the same with the roles swapped.
+
+    Pairing each fake with a real sample (rather than with a batch mean, as RaGAN does) removes the
+    mode-dropping minima of the separable losses (Sun et al. 2020); R3GAN adds R1 + R2 for local convergence.
+    Scores are paired element-wise, so real and fake batches must have the same shape.
     """
-    alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
-    interpolates = (alpha * real.detach() + (1.0 - alpha) * fake.detach()).requires_grad_(True)
-    scores = critic(interpolates)
-    (grads,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
-    norms = grads.flatten(1).float().norm(2, dim=1)
-    return ((norms - 1.0) ** 2).mean()
+
+    relativistic = True
+
+    def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        return F.softplus(-_paired_difference(self, real, fake)).mean()
+
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
+        return F.softplus(-_paired_difference(self, fake, _require_real(self, real))).mean()
+
+
+class RelativisticAverageLoss(AdversarialLoss):
+    """RaSGAN (Jolicoeur-Martineau 2019): D judges whether real data is more realistic than the average fake,
+    D: BCE(D(x) - E[D(G(z))], 1) + BCE(D(G(z)) - E[D(x)], 0); G: the same with the targets swapped,
+    BCE(D(G(z)) - E[D(x)], 1) + BCE(D(x) - E[D(G(z))], 0), so G also gets a gradient through the real term.
+    """
+
+    relativistic = True
+
+    def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        return self._relative_bce(more_real=real, less_real=fake)
+
+    def generator_loss(self, fake: Tensor, real: Tensor | None = None) -> Tensor:
+        return self._relative_bce(more_real=fake, less_real=_require_real(self, real))
+
+    @staticmethod
+    def _relative_bce(more_real: Tensor, less_real: Tensor) -> Tensor:
+        """BCE(more_real - mean(less_real), 1) + BCE(less_real - mean(more_real), 0), with logits."""
+        above = more_real - less_real.mean()
+        below = less_real - more_real.mean()
+        return F.binary_cross_entropy_with_logits(above, torch.ones_like(above)) + F.binary_cross_entropy_with_logits(
+            below, torch.zeros_like(below)
+        )
 
 
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:

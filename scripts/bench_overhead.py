@@ -22,8 +22,8 @@ from omegaconf import DictConfig
 
 from gansuite.benchmark import build_run, compose_config, device_clock, write_table
 from gansuite.data.images import random_hflip, to_model_range
-from gansuite.losses import gradient_penalty
 from gansuite.modules.optimizers import build_optimizer
+from gansuite.regularizers import CriticBatch
 from gansuite.train import build_trainer
 
 
@@ -34,6 +34,8 @@ class BareLoop:
     def __init__(self, cfg: DictConfig, module, images: torch.Tensor, device: torch.device) -> None:
         if cfg.model.feature_matching or cfg.trainer.precision not in ("32-true", "32", "bf16-mixed"):
             sys.exit("error: the bare loop covers feature_matching=0 and precision 32-true or bf16-mixed")
+        if cfg.get("augment") or cfg.model.get("ema_decay") or cfg.model.get("ema_half_life_images"):
+            sys.exit("error: the bare loop covers runs without augment= and without a generator EMA")
         shape = tuple(images.shape[1:])
         self.generator = instantiate(cfg.model.generator)(latent_dim=cfg.model.latent_dim, data_shape=shape)
         self.discriminator = instantiate(cfg.model.discriminator)(data_shape=shape)
@@ -49,6 +51,8 @@ class BareLoop:
             self.generator.compile()
             self.discriminator.compile()
         self.loss = instantiate(cfg.loss)
+        self.regularizers = list(instantiate(cfg.get("regularizers") or {}).values())
+        self.d_updates = 0
         self.opt_g = build_optimizer(instantiate(cfg.model.optimizer_g), self.generator.parameters())
         self.opt_d = build_optimizer(instantiate(cfg.model.optimizer_d), self.discriminator.parameters())
         self.images = images.to(device)
@@ -71,9 +75,16 @@ class BareLoop:
         real = self.real_batch()
         with autocast:
             fake = self.generator(torch.randn(real.shape[0], model.latent_dim, device=self.device))
-            d_loss = self.loss.discriminator_loss(self.discriminator(real), self.discriminator(fake.detach()))
-            if model.gradient_penalty:
-                d_loss = d_loss + model.gradient_penalty * gradient_penalty(self.discriminator.forward, real, fake)
+            real_scores, fake_scores = self.discriminator(real), self.discriminator(fake.detach())
+            d_loss = self.loss.discriminator_loss(real_scores, fake_scores)
+            batch = CriticBatch(
+                self.discriminator.forward, real, fake.detach(), real_scores, fake_scores, self.d_updates, 0.0
+            )
+            for regularizer in self.regularizers:
+                term = regularizer(batch)
+                if term is not None:
+                    d_loss = d_loss + term
+        self.d_updates += 1
         self.opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         self.opt_d.step()
@@ -85,7 +96,8 @@ class BareLoop:
             return
         self.discriminator.requires_grad_(False)
         with autocast:
-            g_loss = self.loss.generator_loss(self.discriminator(fake))
+            real_scores = self.discriminator(real).detach() if self.loss.relativistic else None
+            g_loss = self.loss.generator_loss(self.discriminator(fake), real_scores)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         self.opt_g.step()

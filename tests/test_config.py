@@ -61,7 +61,7 @@ def test_each_model_brings_its_natural_loss(tmp_path, model, loss_type):
 def test_wgan_is_wgan_gp_with_the_papers_hyperparameters(tmp_path):
     cfg = compose_config(["model=wgan"], tmp_path)
     module = build_model(cfg, (2,))
-    assert (module.gradient_penalty, module.n_critic) == (10.0, 5)
+    assert (module.regularizers["gp"].weight, module.n_critic) == (10.0, 5)
     optimizer_d, optimizer_g = (
         module.optimizer_d(module.discriminator.parameters()),
         module.optimizer_g(module.generator.parameters()),
@@ -94,7 +94,7 @@ def test_label_smoothing_reaches_the_loss(tmp_path):
 @pytest.mark.parametrize(
     ("overrides", "shape", "fragment"),
     [
-        (["loss=wasserstein"], (2,), "model.gradient_penalty=10"),
+        (["loss=wasserstein"], (2,), "regularizers=[gp]"),
         (["model=dcgan", "loss=wasserstein"], (1, 32, 32), "model.weight_clip=0.01"),
         (["model=dcgan"], (2,), "use model=gan (MLP) or model=wgan for 2-D points"),
         (["model=gan", "model.n_critic=0"], (2,), "model.n_critic must be >= 1"),

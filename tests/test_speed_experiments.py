@@ -23,7 +23,7 @@ def test_cifar10_experiments_hold_studiogan_settings(tmp_path, name, loss, n_cri
     assert cfg.data.name == "cifar10" and cfg.data.batch_size == 64 and cfg.data.random_flip
     assert cfg.loss._target_ == f"gansuite.losses.{loss}"
     assert cfg.model.n_critic == n_critic and cfg.model.latent_dim == 128
-    assert cfg.model.gradient_penalty == penalty
+    assert cfg.regularizers.get("gp", {}).get("weight", 0.0) == penalty
     for optimizer in (cfg.model.optimizer_g, cfg.model.optimizer_d):
         assert optimizer.lr == lr and list(optimizer.betas) == betas
     assert cfg.metrics.num_fake == cfg.metrics.num_real == 50_000 and cfg.metrics.split == "train"

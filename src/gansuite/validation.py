@@ -83,12 +83,12 @@ def _check_model_numbers(model: DictConfig) -> None:
     latent_dim = model.get("latent_dim")
     if latent_dim is not None:
         _check_positive_int(latent_dim, "model.latent_dim", "the size of the noise vector, e.g. 64")
-    for key in ("gradient_penalty", "feature_matching"):
-        weight = model.get(key)
-        if weight is not None and weight < 0:
-            raise ConfigError(
-                f"model.{key} is a loss weight and must be >= 0, got {weight}: set model.{key}=0 to disable"
-            )
+    weight = model.get("feature_matching")
+    if weight is not None and weight < 0:
+        raise ConfigError(
+            f"model.feature_matching is a loss weight and must be >= 0, got {weight}: set model.feature_matching=0 "
+            "to disable"
+        )
     clip = model.get("weight_clip")
     if clip is not None and clip <= 0:
         raise ConfigError(f"model.weight_clip must be > 0 or null, got {clip}: set e.g. model.weight_clip=0.01")

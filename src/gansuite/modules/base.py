@@ -40,10 +40,13 @@ from lightning.fabric.utilities.apply_func import apply_to_collection
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from gansuite.augment import DiscriminatorAugment
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
 from gansuite.losses import AdversarialLoss
 from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
+from gansuite.regularizers import CriticBatch, Regularizer
+from gansuite.schedules import OptimizerSchedule, ema_beta
 
 # Lightning notes that the module's on_after_batch_transfer (channels_last batches) wins over the datamodule's,
 # which has none: that is the intent.
@@ -107,9 +110,16 @@ class AdversarialModule(LightningModule):
         optimizer_g: OptimizerFactory,
         optimizer_d: OptimizerFactory,
         data_shape: tuple[int, ...],
+        regularizers: dict[str, Regularizer] | None = None,
+        augment: DiscriminatorAugment | None = None,
+        schedule_g: OptimizerSchedule | None = None,
+        schedule_d: OptimizerSchedule | None = None,
         channels_last: bool = False,
         compile: bool = False,
     ) -> None:
+        """`regularizers` (the `regularizers=` group) add their terms to every discriminator loss that
+        `discriminator_objective` builds, and `augment` (the `augment=` group) transforms every input of the
+        discriminator there; `schedule_g`/`schedule_d` move the optimizers' learning rates over training."""
         super().__init__()
         self.automatic_optimization = False
         self.loss = loss
@@ -117,9 +127,16 @@ class AdversarialModule(LightningModule):
         self.data_shape = tuple(data_shape)
         if channels_last and len(self.data_shape) != 3:
             raise ConfigError(f"model.channels_last=true needs image data, got data of shape {self.data_shape}")
+        # Submodules, so their state (LeCam's anchors, ADA's p) travels in checkpoints.
+        self.regularizers = nn.ModuleDict(regularizers or {})
+        self.augment = augment
+        self.schedules = {"g": schedule_g or OptimizerSchedule(), "d": schedule_d or OptimizerSchedule()}
+        self.scheduled_optimizers: list[tuple[torch.optim.Optimizer, OptimizerSchedule]] = []
         self.channels_last = channels_last
         self.compile_networks = compile
         self.ema_generator: AveragedModel | None = None
+        self.ema_half_life: tuple[float, float | None] | None = None
+        self.images_per_generator_update = 0
         self.latest_losses: dict[str, Tensor | float] = {}
 
     # The generator-update clock.
@@ -135,6 +152,68 @@ class AdversarialModule(LightningModule):
         if self.global_step == 0 or self.global_step % self.optimizer_steps_per_generator_update:
             return None
         return self.generator_updates
+
+    @property
+    def discriminator_updates(self) -> int:
+        """Discriminator updates made so far: every optimizer step that is not a generator update is one (GAN's
+        critic steps, CycleGAN's step of both discriminators). Lazy regularizers count these."""
+        return self.global_step - self.generator_updates
+
+    @property
+    def progress(self) -> float:
+        """The share of the `steps` budget done (0 before the first update, 1 after the last), which schedules
+        read; 0 outside a fit with a step budget."""
+        try:
+            max_steps = self.trainer.max_steps
+        except RuntimeError:  # not attached to a Trainer (a module built for sampling or a unit test)
+            return 0.0
+        if max_steps is None or max_steps <= 0:
+            return 0.0
+        return min(self.global_step / max_steps, 1.0)
+
+    # The discriminator's side of every family.
+    def discriminator_objective(
+        self, critic: nn.Module, real: Tensor, fake: Tensor
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """The loss of `critic` on a real and a fake batch: both through the augmentation when on, the adversarial
+        loss, and each regularizer's term (None on the steps a lazy one skips). Returns the total and the named terms
+        to log. ADA's p and instance noise's sigma follow the real scores and the progress here."""
+        if self.augment is not None:
+            real, fake = self.augment(real), self.augment(fake)
+        real_scores, fake_scores = critic(real), critic(fake)
+        loss = self.loss.discriminator_loss(real_scores, fake_scores)
+        terms: dict[str, Tensor] = {}
+        if self.regularizers:
+            # The eager forward: torch.compile's backward cannot be differentiated again (create_graph).
+            batch = CriticBatch(
+                critic.forward,
+                real.detach(),
+                fake.detach(),
+                real_scores,
+                fake_scores,
+                self.discriminator_updates,
+                self.progress,
+            )
+            for name, regularizer in self.regularizers.items():
+                term = regularizer(batch)
+                if term is not None:
+                    terms[f"train/{name}"] = term
+                    loss = loss + term
+        if self.augment is not None:
+            self.augment.update(real_scores.detach(), self.progress)
+            terms |= self.augment.log_values()
+        return loss, terms
+
+    def adversarial_generator_loss(self, critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+        """The generator's adversarial loss on `critic`'s view of `fake` (through the augmentation when on, so the
+        generator learns through it); relativistic losses also read the scores of `real`, a constant for G."""
+        if self.augment is not None:
+            real, fake = self.augment(real), self.augment(fake)
+        real_scores = None
+        if self.loss.relativistic:
+            with torch.no_grad():
+                real_scores = critic(real)
+        return self.loss.generator_loss(critic(fake), real_scores)
 
     def end_batch(self, losses: dict[str, Tensor | float]) -> None:
         """What every training_step ends with. Keeps the latest value of each loss (device tensors, detached) and
@@ -152,16 +231,43 @@ class AdversarialModule(LightningModule):
             self.log_dict(self.latest_losses)
 
     # The generator EMA and sampling.
-    def keep_ema_of(self, network: nn.Module, decay: float | None) -> None:
-        """With a decay, keeps `ema_generator`, the exponential moving average of `network`'s weights and buffers
-        (Karras et al. 2018), updated after every generator update; `generate` (so grids, metrics and
-        scripts/sample.py) uses it. A submodule, so checkpoints carry it."""
-        if not decay:
-            return
-        if not 0 < decay < 1:
+    def keep_ema_of(
+        self,
+        network: nn.Module,
+        decay: float | None,
+        half_life_images: float | None = None,
+        rampup: float | None = None,
+    ) -> None:
+        """Keeps `ema_generator`, the exponential moving average of `network`'s weights and buffers (Karras et al.
+        2018), updated after every generator update; `generate` (so grids, metrics and scripts/sample.py) uses it.
+        Either a fixed `decay` per update, or StyleGAN's rule: a half-life of `half_life_images` images with the
+        optional `rampup` (see gansuite.schedules.ema_beta), so the average spans the same data whatever the batch
+        size. A submodule, so checkpoints carry it."""
+        if decay and half_life_images:
+            raise ConfigError(
+                "model.ema_decay and model.ema_half_life_images both set: choose one (a fixed decay per update, or "
+                "a half-life in images) and set the other to null"
+            )
+        if decay and not 0 < decay < 1:
             raise ConfigError(f"model.ema_decay must be in (0, 1) (e.g. 0.999) or null to turn EMA off, got {decay}")
-        self.ema_generator = AveragedModel(network, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+        if half_life_images is not None and half_life_images <= 0:
+            raise ConfigError(f"model.ema_half_life_images must be > 0 (e.g. 10000) or null, got {half_life_images}")
+        if decay:
+            average = get_ema_multi_avg_fn(decay)
+        elif half_life_images:
+            self.ema_half_life = (half_life_images, rampup)
+            average = self.average_by_half_life
+        else:
+            return
+        self.ema_generator = AveragedModel(network, multi_avg_fn=average, use_buffers=True)
         self.ema_generator.requires_grad_(False)
+
+    def average_by_half_life(self, averages: list[Tensor], currents: list[Tensor], _: Any) -> None:
+        """AveragedModel's update for a half-life in images: one lerp over all tensors with this update's decay."""
+        half_life, rampup = self.ema_half_life
+        images_seen = self.generator_updates * self.images_per_generator_update
+        beta = ema_beta(half_life, rampup, self.images_per_generator_update, images_seen)
+        torch._foreach_lerp_(averages, currents, 1.0 - beta)
 
     def generate(self, inputs: Tensor) -> Tensor:
         """Outputs of the EMA generator when on, else the generator, for `inputs` in eval mode."""
@@ -176,10 +282,23 @@ class AdversarialModule(LightningModule):
         return self.generate(self.sample_noise(n))
 
     # Speed: optimizers, memory layout, compilation.
-    @staticmethod
-    def build_optimizer(factory: OptimizerFactory, *networks: nn.Module) -> torch.optim.Optimizer:
-        """`factory` over the parameters of `networks`, fused on CUDA when the optimizer has a fused kernel."""
-        return build_optimizer(factory, [p for network in networks for p in network.parameters()])
+    def build_optimizer(self, factory: OptimizerFactory, *networks: nn.Module) -> torch.optim.Optimizer:
+        """`factory` over the parameters of `networks`, fused on CUDA when the optimizer has a fused kernel; when
+        `factory` is `optimizer_g` or `optimizer_d`, the optimizer follows `schedule_g` or `schedule_d`."""
+        optimizer = build_optimizer(factory, [p for network in networks for p in network.parameters()])
+        role = "g" if factory is self.optimizer_g else "d" if factory is self.optimizer_d else None
+        if role is not None and self.schedules[role] != OptimizerSchedule():
+            self.scheduled_optimizers.append((optimizer, self.schedules[role]))
+        return optimizer
+
+    def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
+        """Sets each scheduled optimizer's learning rate (and beta2) for this batch, and counts the images a
+        generator update sees (the EMA half-life is in images)."""
+        first = batch[0] if isinstance(batch, tuple | list) else batch
+        self.images_per_generator_update = first.shape[0]
+        progress = self.progress
+        for optimizer, schedule in self.scheduled_optimizers:
+            schedule.apply(optimizer, progress)
 
     def configure_model(self) -> None:
         """Before the optimizers are built: NHWC weights (the layout tensor cores and oneDNN convolutions run

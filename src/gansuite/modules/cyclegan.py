@@ -95,8 +95,8 @@ class CycleGAN(AdversarialModule):
     def generator_losses(self, real_a: Tensor, real_b: Tensor, fake_a: Tensor, fake_b: Tensor) -> dict[str, Tensor]:
         """The unweighted terms of the generators' objective, by direction (a2b: the A -> B generator's terms)."""
         losses = {
-            "adversarial_a2b": self.loss.generator_loss(self.discriminator_b(fake_b)),
-            "adversarial_b2a": self.loss.generator_loss(self.discriminator_a(fake_a)),
+            "adversarial_a2b": self.adversarial_generator_loss(self.discriminator_b, real_b, fake_b),
+            "adversarial_b2a": self.adversarial_generator_loss(self.discriminator_a, real_a, fake_a),
             "cycle_aba": reconstruction_loss(self.generator_ba(fake_b), real_a),
             "cycle_bab": reconstruction_loss(self.generator_ab(fake_a), real_b),
         }
@@ -127,12 +127,8 @@ class CycleGAN(AdversarialModule):
         opt_g.step()
         self.untoggle_optimizer(opt_g)
 
-        d_loss_a = self.loss.discriminator_loss(
-            self.discriminator_a(real_a), self.discriminator_a(self.pool_a.query(fake_a))
-        )
-        d_loss_b = self.loss.discriminator_loss(
-            self.discriminator_b(real_b), self.discriminator_b(self.pool_b.query(fake_b))
-        )
+        d_loss_a, d_terms_a = self.discriminator_objective(self.discriminator_a, real_a, self.pool_a.query(fake_a))
+        d_loss_b, d_terms_b = self.discriminator_objective(self.discriminator_b, real_b, self.pool_b.query(fake_b))
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss_a + d_loss_b)
         opt_d.step()
@@ -142,6 +138,8 @@ class CycleGAN(AdversarialModule):
             scheduler.step()
         d_loss = d_loss_a + d_loss_b
         losses = {f"train/{name}": value for name, value in g_terms.items()}
+        losses |= {f"{name}_a": value for name, value in d_terms_a.items()}
+        losses |= {f"{name}_b": value for name, value in d_terms_b.items()}
         losses |= {
             "train/g_loss": g_loss,
             "train/d_loss": d_loss,

@@ -1,8 +1,8 @@
-"""One alternating-update recipe for the vanilla GAN, DCGAN and WGAN-GP.
+"""One alternating-update recipe for the vanilla GAN, DCGAN, WGAN-GP, SNGAN and the R3GAN-style baseline.
 
-A model is a choice of networks, loss, n_critic, Lipschitz constraint and optimizers (all from config); the
-training step below is the same for all three. Every batch updates the discriminator once; every `n_critic`-th
-batch also updates the generator, so a generator update takes `n_critic + 1` optimizer steps.
+A model is a choice of networks, loss, regularizers, augmentation, n_critic, Lipschitz constraint and optimizers
+(all from config); the training step below is the same for all of them. Every batch updates the discriminator once;
+every `n_critic`-th batch also updates the generator, so a generator update takes `n_critic + 1` optimizer steps.
 """
 
 from collections.abc import Callable
@@ -12,8 +12,9 @@ import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
-from gansuite.losses import feature_matching_loss, gradient_penalty
+from gansuite.losses import feature_matching_loss
 from gansuite.modules.base import AdversarialModule
+from gansuite.nets.spectral import is_spectrally_normalized
 
 
 class GAN(AdversarialModule):
@@ -23,33 +24,35 @@ class GAN(AdversarialModule):
         discriminator: Callable[..., nn.Module],
         latent_dim: int = 64,
         n_critic: int = 1,
-        gradient_penalty: float = 0.0,
         weight_clip: float | None = None,
         feature_matching: float = 0.0,
         num_fixed_samples: int = 64,
         ema_decay: float | None = None,
+        ema_half_life_images: float | None = None,
+        ema_rampup: float | None = None,
         **base: Any,
     ) -> None:
-        """`base`: the loss, optimizer_g, optimizer_d, data_shape and speed options of AdversarialModule."""
+        """`base`: the loss, regularizers, augment, optimizers, schedules, data_shape and speed options of
+        AdversarialModule."""
         super().__init__(**base)
         if n_critic < 1:
             raise ConfigError(
                 f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"
             )
-        if self.loss.needs_lipschitz and not (gradient_penalty > 0 or weight_clip):
-            raise ConfigError(
-                f"{type(self.loss).__name__} needs a Lipschitz critic but model.gradient_penalty=0 and no "
-                "model.weight_clip: use model=wgan (gradient penalty 10), or set model.gradient_penalty=10 "
-                "or model.weight_clip=0.01"
-            )
         self.latent_dim = latent_dim
         self.n_critic = n_critic
-        self.gradient_penalty = gradient_penalty
         self.weight_clip = weight_clip
         self.feature_matching = feature_matching
         self.generator = generator(latent_dim=latent_dim, data_shape=self.data_shape)
         self.discriminator = discriminator(data_shape=self.data_shape)
-        self.keep_ema_of(self.generator, ema_decay)
+        lipschitz = weight_clip or is_spectrally_normalized(self.discriminator)
+        if self.loss.needs_lipschitz and not (lipschitz or any(r.lipschitz for r in self.regularizers.values())):
+            raise ConfigError(
+                f"{type(self.loss).__name__} needs a Lipschitz critic but there is no gradient penalty, weight clip "
+                "or spectral norm: use model=wgan (gradient penalty 10), or add regularizers=[gp], "
+                "model.weight_clip=0.01 or model.discriminator.spectral_norm=true"
+            )
+        self.keep_ema_of(self.generator, ema_decay, ema_half_life_images, ema_rampup)
         # A buffer, so the sample grids of a resumed run continue from the same noise.
         self.register_buffer("fixed_noise", torch.randn(num_fixed_samples, latent_dim))
 
@@ -66,14 +69,7 @@ class GAN(AdversarialModule):
         # The generator's graph is kept only on the batches that update it; critic-only batches need its output.
         with torch.set_grad_enabled(generator_turn):
             fake = self.generator(self.sample_noise(real.shape[0]))
-        losses = {}
-
-        d_loss = self.loss.discriminator_loss(self.discriminator(real), self.discriminator(fake.detach()))
-        if self.gradient_penalty:
-            # The eager forward: torch.compile's backward cannot be differentiated again (create_graph).
-            penalty = gradient_penalty(self.discriminator.forward, real, fake)
-            losses["train/gradient_penalty"] = penalty
-            d_loss = d_loss + self.gradient_penalty * penalty
+        d_loss, losses = self.discriminator_objective(self.discriminator, real, fake.detach())
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
         opt_d.step()
@@ -96,12 +92,12 @@ class GAN(AdversarialModule):
         return outputs
 
     def generator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
+        g_loss = self.adversarial_generator_loss(self.discriminator, real, fake)
         if not self.feature_matching:
-            return self.loss.generator_loss(self.discriminator(fake))
-        fake_features = self.discriminator.features(fake)
+            return g_loss
         with torch.no_grad():
             real_features = self.discriminator.features(real)
-        g_loss = self.loss.generator_loss(self.discriminator.head(fake_features).squeeze(1))
+        fake_features = self.discriminator.features(fake)
         return g_loss + self.feature_matching * feature_matching_loss(real_features, fake_features)
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:

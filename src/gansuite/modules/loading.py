@@ -14,8 +14,16 @@ from gansuite.modules.base import AdversarialModule, check_fits
 
 
 def build_model(cfg: DictConfig, data_shape: tuple[int, ...]) -> AdversarialModule:
-    """The model of `cfg` (networks sized from `data_shape`) with its loss: the one place they are wired."""
-    return instantiate(cfg.model, loss=instantiate(cfg.loss), data_shape=data_shape)
+    """The model of `cfg` (networks sized from `data_shape`) with its loss, regularizers and discriminator
+    augmentation: the one place they are wired."""
+    augment = cfg.get("augment")
+    return instantiate(
+        cfg.model,
+        loss=instantiate(cfg.loss),
+        regularizers=instantiate(cfg.get("regularizers") or {}),
+        augment=instantiate(augment) if augment else None,
+        data_shape=data_shape,
+    )
 
 
 def load_module(ckpt_path: str | Path, map_location: str | torch.device = "cpu") -> tuple[AdversarialModule, Any]:

@@ -1,12 +1,16 @@
-"""Mode coverage of every toy model x loss pair: `python scripts/bench_toy.py [override ...]`.
+"""Mode coverage of the toy models, losses and stabilization recipes: `python scripts/bench_toy.py [option ...]`.
 
-Trains model=gan and model=wgan with every loss that fits them on ring8 and grid25 (the default budget unless an
-override such as steps=2000 is given) and prints a Markdown table: modes covered, high-quality %, KL, seconds.
-Extra arguments are Hydra overrides applied to every run, except `data=`, `model=` and `loss=`, which restrict the
-table to those rows (e.g. `data=grid25 model=wgan loss=wasserstein`), so several processes can share the work.
+Each row is a named run (a model x loss pair, or a recipe of the stabilization kit) trained on ring8 and grid25 at
+the default budget unless an override such as steps=2000 is given. Prints a Markdown table: modes covered,
+high-quality %, KL, seconds; with `seeds=N`, each row runs seeds 0..N-1 and the table gives the mean and the worst
+seed (fewest modes, lowest high-quality share, highest KL).
+
+Options besides Hydra overrides (applied to every run): `data=` and `row=` (repeatable) restrict the table, e.g.
+`row=r3gan_toy data=grid25`, so several processes can share the work; `seeds=3`.
 """
 
 import json
+import statistics
 import sys
 import time
 from datetime import datetime
@@ -14,20 +18,36 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
+from gansuite.conf_dir import CONFIG_DIR
 from gansuite.train import train
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = [("gan", loss) for loss in ("minimax", "nonsaturating", "hinge", "lsgan")] + [
-    ("wgan", loss) for loss in ("wasserstein", "minimax", "nonsaturating", "hinge", "lsgan")
-]
-SELECTORS = ("data", "model", "loss")
+LOSSES = {
+    "gan": ("minimax", "nonsaturating", "hinge", "lsgan"),
+    "wgan": ("wasserstein", "minimax", "nonsaturating", "hinge", "lsgan"),
+}
+ROWS: dict[str, list[str]] = {
+    f"{model} {loss}": [f"model={model}", f"loss={loss}"] for model, losses in LOSSES.items() for loss in losses
+}
+# The stabilization kit on the vanilla GAN's MLPs: what each ingredient adds, then the recipes.
+ROWS |= {
+    "gan ns + r1": ["regularizers=[r1]"],
+    "gan rpgan + r1 + r2": ["loss=rpgan", "regularizers=[r1,r2]"],
+    "gan ns + lecam": ["regularizers=[lecam]"],
+    "gan ns + instance noise": ["augment=instance_noise"],
+    "gan ragan": ["loss=ragan"],
+    "gan hinge + spectral norm": ["loss=hinge", "model.discriminator.spectral_norm=true"],
+    "wgan_gp_toy": ["experiment=wgan_gp_toy"],
+    "r3gan_toy": ["experiment=r3gan_toy"],
+}
+SELECTORS = ("data", "row", "seeds")
 QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+MODES = {"ring8": 8, "grid25": 25}
 
 
-def run(model: str, loss: str, data: str, extra: list[str], output_dir: Path) -> dict[str, float]:
-    overrides = [f"model={model}", f"loss={loss}", f"data={data}", f"paths.output_dir={output_dir}", *QUIET, *extra]
-    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("config", overrides=overrides)
+def run(overrides: list[str], output_dir: Path) -> dict[str, float]:
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("config", overrides=[*overrides, f"paths.output_dir={output_dir}", *QUIET])
     start = time.perf_counter()
     train(cfg)
     seconds = time.perf_counter() - start
@@ -35,26 +55,46 @@ def run(model: str, loss: str, data: str, extra: list[str], output_dir: Path) ->
     return {**metrics, "seconds": seconds}
 
 
+def summary(results: list[dict[str, float]]) -> tuple[str, str, str]:
+    """Modes, high-quality % and KL cells: the value, or `mean (worst)` over seeds."""
+    modes = [r["val/modes"] for r in results]
+    quality = [100 * r["val/high_quality"] for r in results]
+    kl = [r["val/kl"] for r in results]
+    if len(results) == 1:
+        return f"{modes[0]:.0f}", f"{quality[0]:.1f}", f"{kl[0]:.3f}"
+    return (
+        f"{statistics.mean(modes):.1f} ({min(modes):.0f})",
+        f"{statistics.mean(quality):.1f} ({min(quality):.1f})",
+        f"{statistics.mean(kl):.3f} ({max(kl):.3f})",
+    )
+
+
 def main() -> None:
-    chosen = {key: [arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith(f"{key}=")] for key in SELECTORS}
-    extra = [arg for arg in sys.argv[1:] if arg.split("=", 1)[0] not in SELECTORS]
-    datasets = chosen["data"] or ["ring8", "grid25"]
-    runs = [(m, loss) for m, loss in RUNS if m in (chosen["model"] or [m]) and loss in (chosen["loss"] or [loss])]
+    args = sys.argv[1:]
+    chosen = {key: [a.split("=", 1)[1] for a in args if a.startswith(f"{key}=")] for key in SELECTORS}
+    extra = [a for a in args if a.split("=", 1)[0] not in SELECTORS]
+    unknown = [name for name in chosen["row"] if name not in ROWS]
+    if unknown:
+        sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join(ROWS)}")
+    seeds = int(chosen["seeds"][-1]) if chosen["seeds"] else 1
+    datasets = chosen["data"] or list(MODES)
+    rows = chosen["row"] or list(ROWS)
     out = ROOT / "logs" / "bench_toy" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    rows = []
+    lines = []
     for data in datasets:
-        num_modes = {"ring8": 8, "grid25": 25}[data]
-        for model, loss in runs:
-            m = run(model, loss, data, extra, out / f"{data}_{model}_{loss}")
-            rows.append(
-                f"| {data} | {model} | {loss} | {m['val/modes']:.0f}/{num_modes} | {100 * m['val/high_quality']:.1f} "
-                f"| {m['val/kl']:.3f} | {m['seconds']:.0f} |"
-            )
-            print(rows[-1], flush=True)
-    print(f"\nbench_toy {' '.join(extra) or '(default budget)'}; runs in {out}")
-    print("| data | model | loss | modes | high quality % | KL(gen‖real) | seconds |")
-    print("|---|---|---|---|---|---|---|")
-    print("\n".join(rows))
+        for name in rows:
+            results = []
+            for seed in range(seeds):
+                folder = out / f"{data}_{name.replace(' ', '_')}_seed{seed}"
+                results.append(run([*ROWS[name], f"data={data}", f"seed={seed}", *extra], folder))
+            modes, quality, kl = summary(results)
+            seconds = statistics.mean(r["seconds"] for r in results)
+            lines.append(f"| {data} | {name} | {modes}/{MODES[data]} | {quality} | {kl} | {seconds:.0f} |")
+            print(lines[-1], flush=True)
+    print(f"\nbench_toy {' '.join(extra) or '(default budget)'}, seeds 0..{seeds - 1}; runs in {out}")
+    print("| data | row | modes | high quality % | KL(gen‖real) | seconds |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

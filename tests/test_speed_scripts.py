@@ -50,3 +50,13 @@ def test_bench_speed_prints_updates_images_and_flops():
     updates, images, gflop = float(cells[8]), float(cells[9]), float(cells[10])
     assert updates > 0 and images == pytest.approx(updates * 8 * 5, rel=1e-2)  # batch 8 x n_critic 5
     assert gflop > 0
+
+
+def test_bench_toy_reports_mean_and_worst_seed_of_a_recipe():
+    tiny = ["data.num_samples=1024", "data.batch_size=64", "metrics.num_samples=500", "logger=csv"]
+    tiny += ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32"]
+    out = run_script("bench_toy.py", "row=r3gan_toy", "row=gan ns + r1", "data=ring8", "seeds=2", "steps=3", *tiny)
+    rows = [line for line in out.splitlines() if line.startswith("| ring8 | ")]
+    assert len(rows) == 4  # two rows, printed as they finish and again in the final table
+    cells = [c.strip() for c in rows[-1].strip("|").split("|")]
+    assert cells[1] == "gan ns + r1" and cells[2].endswith("/8") and "(" in cells[3]  # "mean (worst)"

@@ -23,6 +23,9 @@ CUTOUT_RATIO = 0.5
 class DiscriminatorAugment(nn.Module):
     """Transforms D's inputs; the training step calls augment(x) on every real and fake batch before D."""
 
+    #: Whether it works on images only (checked when the model is built, before any data is read).
+    needs_images: bool = False
+
     def forward(self, x: Tensor) -> Tensor:
         raise NotImplementedError
 
@@ -121,6 +124,8 @@ class DiffAugment(DiscriminatorAugment):
     p = 1 is the original DiffAugment; p = 0 returns the input values unchanged. The per-sample choice is a mask, not
     a branch, so no step waits on the device to read p (ADA moves it on the device).
     """
+
+    needs_images = True
 
     def __init__(self, policy: str | Sequence[str] = "color,translation,cutout", p: float = 1.0) -> None:
         super().__init__()

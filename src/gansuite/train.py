@@ -39,7 +39,8 @@ def train(cfg: DictConfig) -> float | None:
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
     module = build_model(cfg, datamodule.shape)
-    evaluation = instantiate(cfg.metrics) if cfg.get("metrics") else None
+    # metrics=none leaves only the protocol keys an experiment sets (a node without _target_): no evaluation.
+    evaluation = instantiate(cfg.metrics) if cfg.get("metrics", {}).get("_target_") else None
     callbacks = [instantiate(c) for c in cfg.callbacks.values()]
     callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape))
     if evaluation is not None:

@@ -129,6 +129,11 @@ class AdversarialModule(LightningModule):
             raise ConfigError(f"model.channels_last=true needs image data, got data of shape {self.data_shape}")
         # Submodules, so their state (LeCam's anchors, ADA's p) travels in checkpoints.
         self.regularizers = nn.ModuleDict(regularizers or {})
+        if augment is not None and augment.needs_images and len(self.data_shape) != 3:
+            raise ConfigError(
+                f"augment={type(augment).__name__} needs image data, got data of shape {self.data_shape}: use "
+                "augment=instance_noise or augment=null for point data"
+            )
         self.augment = augment
         self.schedules = {"g": schedule_g or OptimizerSchedule(), "d": schedule_d or OptimizerSchedule()}
         self.scheduled_optimizers: list[tuple[torch.optim.Optimizer, OptimizerSchedule]] = []
@@ -263,7 +268,11 @@ class AdversarialModule(LightningModule):
         self.ema_generator.requires_grad_(False)
 
     def average_by_half_life(self, averages: list[Tensor], currents: list[Tensor], _: Any) -> None:
-        """AveragedModel's update for a half-life in images: one lerp over all tensors with this update's decay."""
+        """AveragedModel's update for a half-life in images, called once per group of tensors of one dtype: one lerp
+        with this update's decay; integer buffers (batch norm's counter) are copied, as torch's own EMA does."""
+        if not averages[0].is_floating_point():
+            torch._foreach_copy_(averages, currents)
+            return
         half_life, rampup = self.ema_half_life
         images_seen = self.generator_updates * self.images_per_generator_update
         beta = ema_beta(half_life, rampup, self.images_per_generator_update, images_seen)

@@ -1,6 +1,7 @@
 """Optimizers built where the parameters' device is known, so device-only speedups are chosen there, not in config."""
 
 import inspect
+from functools import partial
 from collections.abc import Callable, Iterable
 
 import torch
@@ -26,6 +27,9 @@ def build_optimizer(factory: OptimizerFactory, parameters: Iterable[nn.Parameter
     default implementation stays (CPU fused kernels exist but were not measured). A `fused` in the config wins.
     """
     parameters = list(parameters)
+    betas = getattr(factory, "keywords", {}).get("betas")
+    if betas is not None:  # `betas=[0,0.99]` on the command line gives an int, which torch's Adam refuses
+        factory = partial(factory, betas=tuple(float(beta) for beta in betas))
     if parameters and parameters[0].is_cuda and accepts_fused(factory):
         return factory(parameters, fused=True)
     return factory(parameters)

@@ -12,14 +12,10 @@ Options besides Hydra overrides (applied to every run): `data=` and `row=` (repe
 import json
 import statistics
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
-
-from gansuite.conf_dir import CONFIG_DIR
-from gansuite.train import train
+from gansuite.benchmark import train_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 LOSSES = {
@@ -46,13 +42,8 @@ MODES = {"ring8": 8, "grid25": 25}
 
 
 def run(overrides: list[str], output_dir: Path) -> dict[str, float]:
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose("config", overrides=[*overrides, f"paths.output_dir={output_dir}", *QUIET])
-    start = time.perf_counter()
-    train(cfg)
-    seconds = time.perf_counter() - start
-    metrics = json.loads((output_dir / "metrics.json").read_text())
-    return {**metrics, "seconds": seconds}
+    _, seconds = train_timed([*overrides, *QUIET], output_dir)
+    return {**json.loads((output_dir / "metrics.json").read_text()), "seconds": seconds}
 
 
 def summary(results: list[dict[str, float]]) -> tuple[str, str, str]:

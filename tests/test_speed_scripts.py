@@ -60,3 +60,14 @@ def test_bench_toy_reports_mean_and_worst_seed_of_a_recipe():
     assert len(rows) == 4  # two rows, printed as they finish and again in the final table
     cells = [c.strip() for c in rows[-1].strip("|").split("|")]
     assert cells[1] == "gan ns + r1" and cells[2].endswith("/8") and "(" in cells[3]  # "mean (worst)"
+
+
+def test_bench_mnist_compares_each_ingredient_with_the_baseline(data_dir):
+    shrunk = ["steps=2", "metrics.every_n_updates=2", "metrics.num_fake=50", "metrics.num_real=50", "logger=csv"]
+    shrunk += ["metrics.kid_subsets=2", "metrics.kid_subset_size=20", "metrics.is_splits=2"]
+    tiny = ["data.batch_size=8", *TINY_CONV]  # 32x32: the size the shipped MNIST classifier reads
+    out = run_script("bench_mnist.py", "row=dcgan (baseline)", "row=+ r1", *shrunk, *tiny)
+    rows = [line for line in out.splitlines() if line.startswith(("| dcgan (baseline) |", "| + r1 |"))]
+    assert len(rows) == 4  # two rows, printed as they finish and again in the final table
+    baseline, r1 = ([c.strip() for c in row.strip("|").split("|")] for row in rows[-2:])
+    assert baseline[2] == "+0%" and float(r1[1]) > 0 and r1[2].endswith("%")

@@ -16,6 +16,7 @@ from torch.utils.flop_counter import flop_registry
 
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.modules.loading import build_model
+from gansuite.train import train
 
 
 def compose_config(overrides: list[str]) -> DictConfig:
@@ -23,6 +24,16 @@ def compose_config(overrides: list[str]) -> DictConfig:
     output_dir = tempfile.mkdtemp(prefix="gansuite-bench-")
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
         return compose("config", overrides=[f"paths.output_dir={output_dir}", *overrides])
+
+
+def train_timed(overrides: list[str], output_dir: Path) -> tuple[float | None, float]:
+    """`python train.py <overrides>` writing into `output_dir`: the monitored metric train() returns, and the
+    seconds the run took (start-up and evaluations included)."""
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose("config", overrides=[*overrides, f"paths.output_dir={output_dir}"])
+    start = time.perf_counter()
+    result = train(cfg)
+    return result, time.perf_counter() - start
 
 
 def build_run(cfg: DictConfig) -> tuple[L.LightningDataModule, LightningModule]:

@@ -1,8 +1,8 @@
 """Optimizers built where the parameters' device is known, so device-only speedups are chosen there, not in config."""
 
 import inspect
-from functools import partial
 from collections.abc import Callable, Iterable
+from functools import partial
 
 import torch
 from torch import nn

@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.benchmark import train_timed
+from gansuite.benchmark import print_row, print_table, train_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ["model=dcgan", "data=mnist", "metrics.extractor=classifier", "steps=3000", "metrics.every_n_updates=3000"]
@@ -38,22 +38,22 @@ ROWS: dict[str, list[str]] = {
 
 def main() -> None:
     args = sys.argv[1:]
-    rows = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or list(ROWS)
+    names = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or list(ROWS)
     extra = [a for a in args if not a.startswith("row=")]
-    unknown = [name for name in rows if name not in ROWS]
+    unknown = [name for name in names if name not in ROWS]
     if unknown:
         sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join(ROWS)}")
     out = ROOT / "logs" / "bench_mnist" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    lines, baseline = [], None
-    for index, name in enumerate(rows):
+    rows, baseline = [], None
+    for index, name in enumerate(names):
         fid, seconds = train_timed([*BASE, *ROWS[name], *extra], out / f"row{index}")
         baseline = fid if baseline is None else baseline
-        lines.append(f"| {name} | {fid:.2f} | {100 * (fid - baseline) / baseline:+.0f}% | {seconds:.0f} |")
-        print(lines[-1], flush=True)
-    print(f"\nbench_mnist {' '.join(extra) or '(defaults)'}; runs in {out}")
-    print("| row | MNIST-classifier FID | vs first row | seconds |")
-    print("|---|---|---|---|")
-    print("\n".join(lines))
+        change = f"{100 * (fid - baseline) / baseline:+.0f}%"
+        rows.append(
+            {"row": name, "MNIST-classifier FID": f"{fid:.2f}", "vs first row": change, "seconds": f"{seconds:.0f}"}
+        )
+        print_row(rows[-1])
+    print_table(f"bench_mnist {' '.join(extra) or '(defaults)'}; runs in {out}", rows)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.benchmark import train_timed
+from gansuite.benchmark import print_row, print_table, train_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 LOSSES = {
@@ -71,7 +71,7 @@ def main() -> None:
     datasets = chosen["data"] or list(MODES)
     rows = chosen["row"] or list(ROWS)
     out = ROOT / "logs" / "bench_toy" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    lines = []
+    table = []
     for data in datasets:
         for name in rows:
             results = []
@@ -80,12 +80,12 @@ def main() -> None:
                 results.append(run([*ROWS[name], f"data={data}", f"seed={seed}", *extra], folder))
             modes, quality, kl = summary(results)
             seconds = statistics.mean(r["seconds"] for r in results)
-            lines.append(f"| {data} | {name} | {modes}/{MODES[data]} | {quality} | {kl} | {seconds:.0f} |")
-            print(lines[-1], flush=True)
-    print(f"\nbench_toy {' '.join(extra) or '(default budget)'}, seeds 0..{seeds - 1}; runs in {out}")
-    print("| data | row | modes | high quality % | KL(gen‖real) | seconds |")
-    print("|---|---|---|---|---|---|")
-    print("\n".join(lines))
+            table.append(
+                {"data": data, "row": name, "modes": f"{modes}/{MODES[data]}", "high quality %": quality}
+                | {"KL(gen‖real)": kl, "seconds": f"{seconds:.0f}"}
+            )
+            print_row(table[-1])
+    print_table(f"bench_toy {' '.join(extra) or '(default budget)'}, seeds 0..{seeds - 1}; runs in {out}", table)
 
 
 if __name__ == "__main__":

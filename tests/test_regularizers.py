@@ -64,14 +64,17 @@ def seeded_interpolates(real: Tensor, fake: Tensor, seed: int) -> Tensor:
 
 # --- the gradient penalties against closed forms and finite differences ---
 
+QUADRATIC_WEIGHTS = torch.tensor([0.5, -1.5, 2.0], dtype=F64)
+
+
+def quadratic_critic(x: Tensor) -> Tensor:
+    """D(x) = sum(w * x^2): its input gradient is 2 w x, known in closed form."""
+    return (QUADRATIC_WEIGHTS * x**2).sum(1)
+
 
 def test_r1_r2_match_the_closed_form_of_a_quadratic_critic():
     """D(x) = sum(w * x^2) has grad 2 w x, so E||grad||^2 = E sum(4 w^2 x^2) (tolerance 1e-10, float64)."""
-    w = torch.tensor([0.5, -1.5, 2.0], dtype=F64)
-
-    def critic(x: Tensor) -> Tensor:
-        return (w * x**2).sum(1)
-
+    w, critic = QUADRATIC_WEIGHTS, quadratic_critic
     torch.manual_seed(0)
     real, fake = torch.randn(6, 3, dtype=F64), torch.randn(6, 3, dtype=F64)
     batch = make_batch(critic, real, fake)
@@ -84,11 +87,7 @@ def test_r1_r2_match_the_closed_form_of_a_quadratic_critic():
 
 
 def test_zero_centered_gp_matches_the_closed_form_of_a_quadratic_critic():
-    w = torch.tensor([0.5, -1.5, 2.0], dtype=F64)
-
-    def critic(x: Tensor) -> Tensor:
-        return (w * x**2).sum(1)
-
+    w, critic = QUADRATIC_WEIGHTS, quadratic_critic
     torch.manual_seed(0)
     real, fake = torch.randn(6, 3, dtype=F64), torch.randn(6, 3, dtype=F64)
     batch = make_batch(critic, real, fake)

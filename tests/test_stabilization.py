@@ -159,7 +159,8 @@ def test_half_life_ema_follows_the_formula_in_a_module(tmp_path: Path) -> None:
             p.add_(1.0)
     module.ema_generator.update_parameters(module.generator)
     beta = 0.5 ** (64 / 128)
-    for old, new, current in zip(before, module.ema_generator.module.parameters(), module.generator.parameters()):
+    averaged, current_weights = module.ema_generator.module.parameters(), module.generator.parameters()
+    for old, new, current in zip(before, averaged, current_weights, strict=True):
         assert torch.allclose(new, beta * old + (1 - beta) * current, atol=1e-6)
 
 

@@ -62,6 +62,17 @@ def write_table(rows: list[dict[str, object]], path: Path | None = None) -> str:
     return table
 
 
+def print_row(row: dict[str, object]) -> None:
+    """One finished row of a benchmark table, printed as soon as it is measured."""
+    print(write_table([row]).splitlines()[-1], flush=True)
+
+
+def print_table(caption: str, rows: list[dict[str, object]]) -> None:
+    """The whole table of a benchmark after its caption (the command and where its runs are)."""
+    print(f"\n{caption}")
+    print(write_table(rows))
+
+
 class CountFlops(TorchDispatchMode):
     """FLOPs of the matmuls and convolutions run inside it, forward and backward, by torch's own FLOP formulas.
 

@@ -23,42 +23,32 @@ def _resolve(arch: str, data_shape: tuple[int, ...]) -> str:
     return arch
 
 
+GENERATORS = {"mlp": MLPGenerator, "conv": DCGANGenerator, "resnet": ResNetGenerator}
+DISCRIMINATORS = {"mlp": MLPDiscriminator, "conv": DCGANDiscriminator, "resnet": ResNetDiscriminator}
+
+
+def _options(arch: str, options: dict[str, dict | None]) -> dict:
+    """The keyword arguments of `arch` among every architecture's (`mlp=`, `conv=`, `resnet=` in the config)."""
+    unknown = sorted(options.keys() - GENERATORS.keys())
+    if unknown:
+        raise ConfigError(f"unknown network option {unknown[0]!r}: the options are {', '.join(GENERATORS)}")
+    return options.get(arch) or {}
+
+
 def build_generator(
-    arch: str,
-    latent_dim: int,
-    data_shape: tuple[int, ...],
-    mlp: dict | None = None,
-    conv: dict | None = None,
-    resnet: dict | None = None,
-    spectral_norm: bool = False,
+    arch: str, latent_dim: int, data_shape: tuple[int, ...], spectral_norm: bool = False, **options: dict | None
 ) -> nn.Module:
-    """The generator of `arch`, with that architecture's keyword arguments (`mlp`, `conv` or `resnet`);
-    `spectral_norm` normalises every conv and linear weight (Miyato et al. 2018)."""
-    resolved = _resolve(arch, data_shape)
-    if resolved == "resnet":
-        net: nn.Module = ResNetGenerator(latent_dim, data_shape, **(resnet or {}))
-    elif resolved == "conv":
-        net = DCGANGenerator(latent_dim, data_shape, **(conv or {}))
-    else:
-        net = MLPGenerator(latent_dim, data_shape, **(mlp or {}))
+    """The generator of `arch`, with that architecture's keyword arguments from `options` (`mlp`, `conv` or
+    `resnet`); `spectral_norm` normalises every conv and linear weight (Miyato et al. 2018)."""
+    kind = _resolve(arch, data_shape)
+    net = GENERATORS[kind](latent_dim, data_shape, **_options(kind, options))
     return apply_spectral_norm(net) if spectral_norm else net
 
 
 def build_discriminator(
-    arch: str,
-    data_shape: tuple[int, ...],
-    mlp: dict | None = None,
-    conv: dict | None = None,
-    resnet: dict | None = None,
-    spectral_norm: bool = False,
+    arch: str, data_shape: tuple[int, ...], spectral_norm: bool = False, **options: dict | None
 ) -> nn.Module:
-    """The discriminator of `arch`, with that architecture's keyword arguments (`mlp`, `conv` or `resnet`);
-    `spectral_norm` normalises every conv and linear weight (Miyato et al. 2018)."""
-    resolved = _resolve(arch, data_shape)
-    if resolved == "resnet":
-        net: nn.Module = ResNetDiscriminator(data_shape, **(resnet or {}))
-    elif resolved == "conv":
-        net = DCGANDiscriminator(data_shape, **(conv or {}))
-    else:
-        net = MLPDiscriminator(data_shape, **(mlp or {}))
+    """The discriminator of `arch`, as build_generator."""
+    kind = _resolve(arch, data_shape)
+    net = DISCRIMINATORS[kind](data_shape, **_options(kind, options))
     return apply_spectral_norm(net) if spectral_norm else net

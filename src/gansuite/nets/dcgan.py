@@ -4,27 +4,16 @@
 not use batch norm, since the penalty is per sample).
 """
 
-import math
-
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
+from gansuite.nets.shapes import image_side_log2
 
 
 def _stages(data_shape: tuple[int, ...]) -> int:
-    """Number of stride-2 stages between 4x4 and the image size; the size must be a power of two >= 16."""
-    if len(data_shape) != 3:
-        raise ConfigError(
-            f"the DCGAN conv nets need image data (channels, height, width), got data of shape {tuple(data_shape)}: "
-            "use model=gan (MLP) or model=wgan for 2-D points, or an image dataset such as data=mnist"
-        )
-    _, height, width = data_shape
-    if height != width or height < 16 or height & (height - 1):
-        raise ConfigError(
-            f"the DCGAN conv nets need square images whose side is a power of two >= 16, got {height}x{width}: "
-            "set data.image_size to 32 or 64"
-        )
-    return int(math.log2(height)) - 2
+    """Number of stride-2 stages between 4x4 and the image size."""
+    points_fix = "use model=gan (MLP) or model=wgan for 2-D points, or an image dataset such as data=mnist"
+    return image_side_log2(data_shape, "the DCGAN conv nets", points_fix) - 2
 
 
 def _norm(kind: str, channels: int) -> nn.Module:

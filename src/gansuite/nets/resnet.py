@@ -14,23 +14,12 @@ import math
 
 from torch import Tensor, nn
 
-from gansuite.errors import ConfigError
+from gansuite.nets.shapes import image_side_log2
 
 
 def _side_log2(data_shape: tuple[int, ...]) -> int:
-    """log2 of the image side; the images must be square with a power-of-two side >= 16."""
-    if len(data_shape) != 3:
-        raise ConfigError(
-            f"arch resnet needs image data (channels, height, width), got data of shape {tuple(data_shape)}: "
-            "set generator.arch and discriminator.arch to mlp (or auto) for 2-D points"
-        )
-    _, height, width = data_shape
-    if height != width or height < 16 or height & (height - 1):
-        raise ConfigError(
-            f"arch resnet needs square images whose side is a power of two >= 16, got {height}x{width}: "
-            "set data.image_size to 32 or 64"
-        )
-    return int(math.log2(height))
+    points_fix = "set generator.arch and discriminator.arch to mlp (or auto) for 2-D points"
+    return image_side_log2(data_shape, "the ResNet nets (arch resnet)", points_fix)
 
 
 def _conv(in_channels: int, out_channels: int, kernel_size: int, gain: float) -> nn.Conv2d:

@@ -3,11 +3,12 @@
     python scripts/bench_overhead.py model=dcgan data=mnist steps=200 [--chunk 10] [any train.py override]
 
 Our side is the Trainer of `python train.py <overrides>` (its loggers, callbacks and progress bar included). The
-bare loop is plain PyTorch with the same networks (same initial weights), loss, optimizers, n_critic, penalty,
-precision, channels_last and compile settings and batch size, drawing random batches from the same uint8 images
-already on the device. Every `--chunk` generator updates our run pauses in a callback while the bare loop does as
-many; the first chunk of each is warm-up and not counted. The last line is `overhead <ours / bare per update>`:
-the median over chunks of our time over the next bare chunk's, robust to other processes' load.
+bare loop is plain PyTorch with the same networks (same initial weights), loss, optimizers, n_critic, regularizers,
+precision, channels_last and compile settings and batch size, drawing random batches from the same data already on
+the device (the uint8 images, or the toy data's points). Every `--chunk` generator updates our run pauses in a
+callback while the bare loop does as many; the first chunk of each is warm-up and not counted. The last line is
+`overhead <ours / bare per update>`: the median over chunks of our time over the next bare chunk's, robust to other
+processes' load.
 """
 
 import argparse
@@ -31,12 +32,13 @@ class BareLoop:
     """The GAN update of gansuite.modules.gan.GAN written as a plain loop: n_critic critic batches, the last of which
     also updates the generator with that batch's fake images."""
 
-    def __init__(self, cfg: DictConfig, module, images: torch.Tensor, device: torch.device) -> None:
+    def __init__(self, cfg: DictConfig, module, data: torch.Tensor, device: torch.device) -> None:
+        """`data`: the datamodule's uint8 images (converted to [-1, 1] per batch, as the datamodule does) or points."""
         if cfg.model.feature_matching or cfg.trainer.precision not in ("32-true", "32", "bf16-mixed"):
             sys.exit("error: the bare loop covers feature_matching=0 and precision 32-true or bf16-mixed")
         if cfg.get("augment") or cfg.model.get("ema_decay") or cfg.model.get("ema_half_life_images"):
             sys.exit("error: the bare loop covers runs without augment= and without a generator EMA")
-        shape = tuple(images.shape[1:])
+        shape = tuple(data.shape[1:])
         self.generator = instantiate(cfg.model.generator)(latent_dim=cfg.model.latent_dim, data_shape=shape)
         self.discriminator = instantiate(cfg.model.discriminator)(data_shape=shape)
         self.generator.load_state_dict(module.generator.state_dict())
@@ -55,14 +57,16 @@ class BareLoop:
         self.d_updates = 0
         self.opt_g = build_optimizer(instantiate(cfg.model.optimizer_g), self.generator.parameters())
         self.opt_d = build_optimizer(instantiate(cfg.model.optimizer_d), self.discriminator.parameters())
-        self.images = images.to(device)
+        self.data = data.to(device)
         self.device = device
         self.cfg = cfg
         self.autocast = cfg.trainer.precision == "bf16-mixed"
 
     def real_batch(self) -> torch.Tensor:
-        indices = torch.randint(len(self.images), (self.cfg.data.batch_size,), device=self.device)
-        real = to_model_range(self.images.index_select(0, indices))
+        indices = torch.randint(len(self.data), (self.cfg.data.batch_size,), device=self.device)
+        real = self.data.index_select(0, indices)
+        if real.dtype == torch.uint8:
+            real = to_model_range(real)
         if self.cfg.data.get("random_flip"):
             real = random_hflip(real)
         if self.channels_last:
@@ -143,7 +147,8 @@ def main() -> None:
     alternate = Alternate(args.chunk)
     trainer = build_trainer(cfg, module, [instantiate(c) for c in cfg.callbacks.values()] + [alternate])
     device = trainer.strategy.root_device
-    alternate.bare = BareLoop(cfg, module, datamodule.images, device)
+    data = datamodule.images if hasattr(datamodule, "images") else datamodule.points
+    alternate.bare = BareLoop(cfg, module, data, device)
     trainer.fit(module, datamodule=datamodule)
 
     timed = len(alternate.ours) - 1  # chunk 0 is warm-up (and our start-up)

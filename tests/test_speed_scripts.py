@@ -52,6 +52,7 @@ def test_bench_speed_prints_updates_images_and_flops():
     assert gflop > 0
 
 
+@pytest.mark.slow
 def test_bench_toy_reports_mean_and_worst_seed_of_a_recipe():
     tiny = ["data.num_samples=1024", "data.batch_size=64", "metrics.num_samples=500", "logger=csv"]
     tiny += ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32"]
@@ -62,6 +63,7 @@ def test_bench_toy_reports_mean_and_worst_seed_of_a_recipe():
     assert cells[1] == "gan ns + r1" and cells[2].endswith("/8") and "(" in cells[3]  # "mean (worst)"
 
 
+@pytest.mark.slow
 def test_bench_mnist_compares_each_ingredient_with_the_baseline(data_dir):
     shrunk = ["steps=2", "metrics.every_n_updates=2", "metrics.num_fake=50", "metrics.num_real=50", "logger=csv"]
     shrunk += ["metrics.kid_subsets=2", "metrics.kid_subset_size=20", "metrics.is_splits=2"]

@@ -1,8 +1,10 @@
 """The adversarial base of every model family: what all of them share, so a fix here reaches them all.
 
 It owns the generator-update clock (`steps=` and every `every_n_updates` count generator updates, while Lightning's
-global_step counts optimizer steps), the sync-free loss logging, eval-mode sampling, the generator EMA, optimizer
-building (fused on CUDA), channels_last and torch.compile, and the check that a checkpoint fits before it loads.
+global_step counts optimizer steps), the discriminator's objective (loss, `regularizers=` terms and `augment=` of its
+inputs: `discriminator_objective`) and the generator's adversarial term (`adversarial_generator_loss`), learning-rate
+schedules, the sync-free loss logging, eval-mode sampling, the generator EMA, optimizer building (fused on CUDA),
+channels_last and torch.compile, and the check that a checkpoint fits before it loads.
 A family owns its networks and one `training_step`. Adding one is a subclass and a config file:
 
     class Pix2Pix(AdversarialModule):
@@ -15,7 +17,8 @@ A family owns its networks and one `training_step`. Adding one is a subclass and
             ...
 
         def training_step(self, batch, batch_idx):
-            ... opt_g.step() ... opt_d.step() ...
+            ... g_loss = self.adversarial_generator_loss(self.discriminator, real, fake) + ... ; opt_g.step()
+            d_loss, d_terms = self.discriminator_objective(self.discriminator, real, fake.detach()); opt_d.step()
             self.end_batch({"train/g_loss": g_loss, "train/d_loss": d_loss})
             return {"g_loss": g_loss.detach(), "d_loss": d_loss.detach()}   # what DivergenceGuard checks
 
@@ -136,7 +139,8 @@ class AdversarialModule(LightningModule):
             )
         self.augment = augment
         self.schedules = {"g": schedule_g or OptimizerSchedule(), "d": schedule_d or OptimizerSchedule()}
-        self.scheduled_optimizers: list[tuple[torch.optim.Optimizer, OptimizerSchedule]] = []
+        # By role ("g", "d"): building the optimizers again (a second fit) replaces them.
+        self.scheduled_optimizers: dict[str, tuple[torch.optim.Optimizer, OptimizerSchedule]] = {}
         self.channels_last = channels_last
         self.compile_networks = compile
         self.ema_generator: AveragedModel | None = None
@@ -297,16 +301,16 @@ class AdversarialModule(LightningModule):
         optimizer = build_optimizer(factory, [p for network in networks for p in network.parameters()])
         role = "g" if factory is self.optimizer_g else "d" if factory is self.optimizer_d else None
         if role is not None and self.schedules[role] != OptimizerSchedule():
-            self.scheduled_optimizers.append((optimizer, self.schedules[role]))
+            self.scheduled_optimizers[role] = (optimizer, self.schedules[role])
         return optimizer
 
     def on_train_batch_start(self, batch: Any, batch_idx: int) -> None:
         """Sets each scheduled optimizer's learning rate (and beta2) for this batch, and counts the images a
-        generator update sees (the EMA half-life is in images)."""
+        generator update sees (the EMA half-life is in images). A family that overrides it calls super()."""
         first = batch[0] if isinstance(batch, tuple | list) else batch
         self.images_per_generator_update = first.shape[0]
         progress = self.progress
-        for optimizer, schedule in self.scheduled_optimizers:
+        for optimizer, schedule in self.scheduled_optimizers.values():
             schedule.apply(optimizer, progress)
 
     def configure_model(self) -> None:

@@ -6,7 +6,6 @@ for its weight, the weight's schedule over training and StyleGAN2's lazy interva
 unweighted penalty is.
 """
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
+from gansuite.schedules import anneal
 
 SCHEDULES = ("constant", "cosine")
 
@@ -78,11 +78,7 @@ class Regularizer(nn.Module):
 
     def weight_at(self, progress: float) -> float:
         """The weight `progress` (0..1, clamped) of the way through training."""
-        if self.schedule == "constant":
-            return self.weight
-        assert self.final_weight is not None  # checked in __init__
-        progress = min(max(float(progress), 0.0), 1.0)
-        return self.final_weight + (self.weight - self.final_weight) * 0.5 * (1.0 + math.cos(math.pi * progress))
+        return anneal(self.schedule, self.weight, self.final_weight, progress)
 
     def forward(self, batch: CriticBatch) -> Tensor | None:
         """None on the steps a lazy regularizer skips (batch.step % every != 0); else

@@ -29,6 +29,7 @@ LOG_EVERY_BATCH = ["trainer.log_every_n_steps=1"]
 # Optuna search of conf/hparams_search samples it); the conv nets (DCGAN, WGAN on images) have latent_dim 16.
 TINY_MLP = ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32"]
 TINY_CONV = ["model.generator.conv.width=8", "model.discriminator.conv.width=8", "model.latent_dim=16"]
+TINY_RESNET = ["model.generator.resnet.width=8", "model.discriminator.resnet.width=8", "model.latent_dim=16"]
 TINY_CYCLEGAN = ["model=cyclegan", "model.generator.ngf=4", "model.generator.num_blocks=1", "model.discriminator.ndf=4"]
 # A small sample of the default toy data (ring8) and a cheap mode-coverage evaluation.
 TINY_TOY = ["data.num_samples=1024", "data.batch_size=64", "metrics.num_samples=500"]

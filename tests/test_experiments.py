@@ -1,0 +1,35 @@
+"""Every experiment in conf/experiment/ composes and trains 2 generator updates offline with `metrics=none`: its own
+networks, loss, regularizers and optimizers on offline data (shrunk only in size), so no recipe is a dead config."""
+
+from pathlib import Path
+
+import pytest
+from gansuite_testing import QUIET, ROOT, TINY_CONV, TINY_CYCLEGAN, TINY_MLP, TINY_RESNET, TINY_TOY, compose_config
+
+from gansuite.train import train
+
+EXPERIMENTS = sorted(path.stem for path in (ROOT / "conf" / "experiment").glob("*.yaml"))
+
+
+def offline_and_tiny(name: str) -> list[str]:
+    """Overrides that put experiment `name` on offline data with tiny networks; nothing else of it changes."""
+    if name.endswith("_toy"):
+        return [*(key for key in TINY_TOY if not key.startswith("metrics.")), *TINY_MLP]
+    if name.startswith("cyclegan"):
+        return [x for x in TINY_CYCLEGAN if x != "model=cyclegan"] + ["data=cifar_pair"]
+    arch = "resnet" if any(key in name for key in ("sngan", "resnet", "r3gan")) else "conv"
+    return ["data=cifar10_subset", "data.batch_size=8", *(TINY_RESNET if arch == "resnet" else TINY_CONV)]
+
+
+def test_every_experiment_is_covered() -> None:
+    assert len(EXPERIMENTS) >= 8 and "r3gan_toy" in EXPERIMENTS and "sngan_cifar10" in EXPERIMENTS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_trains_two_updates_with_metrics_none(tmp_path: Path, data_dir: Path, name: str) -> None:
+    overrides = [f"experiment={name}", *offline_and_tiny(name), "metrics=none", "steps=2", "logger=csv", *QUIET]
+    cfg = compose_config(overrides, tmp_path)
+    assert cfg.task_name == name
+    assert train(cfg) is None  # no evaluation: nothing to return
+    assert (tmp_path / "checkpoints" / "last.ckpt").is_file()

@@ -99,12 +99,12 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, c
     assert lrs == pytest.approx([2e-4, 2e-4, 2e-4 * 2 / 3, 2e-4 / 3], rel=1e-6)
 
     samples = output_dir / "samples"
-    assert sorted(p.name for p in samples.iterdir()) == ["gen_step=000002.png", "gen_step=000004.png"]
+    assert sorted(p.name for p in samples.iterdir()) == ["gen_step_000002.png", "gen_step_000004.png"]
     with Image.open(output_dir / "samples.png") as grid:  # 6 rows (A, A->B, A->B->A, B, ...) x 2 test images
         assert grid.size == (2 * 34 + 2, 6 * 34 + 2)
 
     checkpoints = output_dir / "checkpoints"
-    expected = ["gen_step=000002.ckpt", "gen_step=000004.ckpt", "last.ckpt"]
+    expected = ["gen_step_000002.ckpt", "gen_step_000004.ckpt", "last.ckpt"]
     assert sorted(p.name for p in checkpoints.iterdir()) == expected
     checkpoint = torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=False)
     assert checkpoint["global_step"] == 8  # 2 optimizer steps per generator update

@@ -78,10 +78,10 @@ def family_config(tmp_path: Path, *overrides: str, **model: object):
 def test_a_subclass_and_a_config_train_with_checkpoints_plots_and_metrics(tmp_path: Path) -> None:
     final_kl = train(family_config(tmp_path, "steps=8"))
     checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
-    assert checkpoints == ["gen_step=000004.ckpt", "gen_step=000008.ckpt", "last.ckpt"]
+    assert checkpoints == ["gen_step_000004.ckpt", "gen_step_000008.ckpt", "last.ckpt"]
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["generator_updates"] == 8 and metrics["val/kl"] == final_kl
-    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["gen_step=000004.png", "gen_step=000008.png"]
+    assert sorted(p.name for p in (tmp_path / "samples").iterdir()) == ["gen_step_000004.png", "gen_step_000008.png"]
     assert (tmp_path / "real_vs_generated.png").is_file()
     module, _ = load_module(tmp_path / "checkpoints" / "last.ckpt")
     assert isinstance(module, PointFamily) and module.sample(5).shape == (5, 2)
@@ -90,7 +90,7 @@ def test_a_subclass_and_a_config_train_with_checkpoints_plots_and_metrics(tmp_pa
 def test_the_divergence_guard_stops_a_new_family_before_it_saves_nans(tmp_path: Path) -> None:
     with pytest.raises(DivergenceError, match="g_loss became NaN or Inf at generator update 6"):
         train(family_config(tmp_path, "steps=8", "trainer.log_every_n_steps=1", poison_at_update=6))
-    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["gen_step=000004.ckpt", "last.ckpt"]
+    assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["gen_step_000004.ckpt", "last.ckpt"]
 
 
 class TermAt(Callback):
@@ -111,5 +111,5 @@ def test_sigterm_saves_a_new_family_where_it_stopped(tmp_path: Path) -> None:
     with pytest.raises(SIGTERMException):
         train(cfg)
     names = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
-    assert names == ["gen_step=000004.ckpt", "gen_step=000006.ckpt", "last.ckpt"]
+    assert names == ["gen_step_000004.ckpt", "gen_step_000006.ckpt", "last.ckpt"]
     assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 12

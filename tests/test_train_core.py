@@ -83,9 +83,9 @@ def test_periodic_checkpoints_and_sample_grids_follow_generator_updates(tmp_path
     ]  # fmt: skip
     train(compose_config(overrides, tmp_path))
     checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
-    assert checkpoints == ["gen_step=000003.ckpt", "gen_step=000006.ckpt", "last.ckpt"]
+    assert checkpoints == ["gen_step_000003.ckpt", "gen_step_000006.ckpt", "last.ckpt"]
     grids = sorted(p.name for p in (tmp_path / "samples").iterdir())
-    assert grids == ["gen_step=000002.png", "gen_step=000004.png", "gen_step=000006.png"]
+    assert grids == ["gen_step_000002.png", "gen_step_000004.png", "gen_step_000006.png"]
 
 
 @pytest.mark.slow

@@ -16,10 +16,11 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 
-def best_of(metrics_csv: Path, monitor: str, final_step: int) -> tuple[float, float] | tuple[None, None]:
+def best_of(metrics_csv: Path, monitor: str) -> tuple[float, int] | tuple[None, None]:
     """(lowest value of `monitor`, generator update where it occurred) over the rows of a CSV log.
 
-    The final evaluation's row is the one without a gen_step: it happened at `final_step`.
+    Every evaluation row names its update in `gen_step` (callbacks.evaluation logs them together); the earliest of
+    equal values wins.
     """
     if not metrics_csv.is_file():
         return None, None
@@ -29,7 +30,7 @@ def best_of(metrics_csv: Path, monitor: str, final_step: int) -> tuple[float, fl
     if not finite:
         return None, None
     best = min(finite, key=lambda row: float(row[monitor]))
-    return float(best[monitor]), float(best["gen_step"]) if best.get("gen_step") else final_step
+    return float(best[monitor]), int(float(best["gen_step"]))
 
 
 def job_row(job_dir: Path, shared: set[str]) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def job_row(job_dir: Path, shared: set[str]) -> dict[str, Any]:
     row.update({"status": "done", **{f"final {k}": v for k, v in final.items()}})
     monitor = OmegaConf.select(config, "metrics.monitor")
     if monitor:
-        best = best_of(job_dir / "csv" / "metrics.csv", monitor, final["generator_updates"])
+        best = best_of(job_dir / "csv" / "metrics.csv", monitor)
         row[f"best {monitor}"], row["best at gen_step"] = best
     return row
 

@@ -41,7 +41,7 @@ def killed_and_resumed(tmp_path_factory) -> dict:
         # The 10th-update checkpoint has started, so the 5th is complete: kill the run (and its W&B process) now.
         deadline = time.monotonic() + HANG_GUARD_S  # a hang guard only: the run's progress is what is waited for
         try:
-            while not (run_dir / "checkpoints" / "gen_step=000010.ckpt").exists():
+            while not (run_dir / "checkpoints" / "gen_step_000010.ckpt").exists():
                 assert process.poll() is None, log.read_text()[-3000:]
                 assert time.monotonic() < deadline, f"no checkpoint after {HANG_GUARD_S} s"
                 time.sleep(0.05)
@@ -52,7 +52,7 @@ def killed_and_resumed(tmp_path_factory) -> dict:
     killed_csv = (run_dir / "csv" / "metrics.csv").read_text()
     resumed = run(
         train_command(
-            f"resume={run_dir}", f"ckpt_path='{run_dir}/checkpoints/gen_step=000005.ckpt'", f"steps={RESUMED_STEPS}"
+            f"resume={run_dir}", f"ckpt_path={run_dir}/checkpoints/gen_step_000005.ckpt", f"steps={RESUMED_STEPS}"
         ),
         env,
     )

@@ -5,9 +5,11 @@ import json
 import math
 from pathlib import Path
 
+import sys
+
 import pytest
 import yaml
-from gansuite_testing import compose_config
+from gansuite_testing import QUIET, ROOT, TINY_MLP, compose_config
 from ops_helpers import run, train_command
 
 # Evaluations every 5 updates reach the CSV log only on logging steps: log every 5 batches too.
@@ -39,10 +41,24 @@ def test_multirun_writes_a_summary_of_every_job(tmp_path, env):
     for row in rows:
         final, periodic = job_metrics(sweep_dir / row["job"])
         assert row["status"] == "done" and float(row["final val/kl"]) == final
-        assert float(row["best val/kl"]) == min(periodic) and len(periodic) == 3  # at updates 5, 10 and the end
+        assert float(row["best val/kl"]) == min(periodic) and len(periodic) == 2  # at updates 5 and 10 (the end)
         assert float(row["final generator_updates"]) == 10 and float(row["best at gen_step"]) in (5, 10)
     markdown = (sweep_dir / "summary.md").read_text().splitlines()
     assert markdown[0].startswith("| job | overrides | status | final generator_updates |") and len(markdown) == 4
+
+
+@pytest.mark.slow
+def test_summary_names_the_best_value_and_the_update_it_was_reached_at(tmp_path, env):
+    """Each job's metric is lowest (1.0) at a known update (scripted_metrics.py), neither the first nor the last."""
+    sweep_dir = tmp_path / "sweep"
+    scripted = [f"hydra.searchpath=[file://{Path(__file__).parent / 'conf'}]", "metrics=scripted"]
+    short = ["steps=20", "trainer.log_every_n_steps=5", "logger=csv", *TINY_MLP, *QUIET]
+    command = [sys.executable, str(ROOT / "train.py"), "-m", *scripted, *short, "metrics.best_at=10,15"]
+    run([*command, f"hydra.sweep.dir={sweep_dir}"], env)
+    with (sweep_dir / "summary.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [(row["best val/distance"], row["best at gen_step"]) for row in rows] == [("1.0", "10"), ("1.0", "15")]
+    assert [row["final val/distance"] for row in rows] == ["11.0", "6.0"]  # the last evaluation, at update 20
 
 
 @pytest.mark.slow

@@ -56,7 +56,7 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: Path) -
     checkpoint = read_checkpoint(last)
     assert all(torch.isfinite(t).all() for t in checkpoint["state_dict"].values())
     assert checkpoint["global_step"] // 2 == diverged_at - 1
-    saved = sorted(int(p.stem.split("=")[1]) for p in (run / "checkpoints").glob("gen_step=*.ckpt"))
+    saved = sorted(int(p.stem.removeprefix("gen_step_")) for p in (run / "checkpoints").glob("gen_step_*.ckpt"))
     assert saved == list(range(1, diverged_at))
     assert not (run / "metrics.json").exists()  # the final evaluation never saw the NaN model
 
@@ -66,21 +66,26 @@ def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Pat
     run = tmp_path / "run"
     logging = ["trainer.log_every_n_steps=1", "callbacks.sample_grid.every_n_updates=5"]
     process = start_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *logging, "steps=100000")
-    wait_for(run / "samples" / "gen_step=000010.png", process)
+    wait_for(run / "samples" / "gen_step_000010.png", process)
     process.send_signal(signal.SIGTERM)
     status, out, err = finish(process)
     assert status == 0 and "Traceback" not in err, err
-    stopped = re.search(r"stopped by SIGTERM after generator update (\d+): saved (\S+);", out + err)
+    stopped = re.search(
+        r"stopped by SIGTERM after generator update (\d+): saved (\S+); continue with: python train.py (resume=\S+)",
+        out + err,
+    )
     assert stopped, out + err
     updates = int(stopped.group(1))
     last = run / "checkpoints" / "last.ckpt"
     assert stopped.group(2) == str(last)
     assert read_checkpoint(last)["global_step"] == 2 * updates
-    assert (run / "checkpoints" / f"gen_step={updates:06d}.ckpt").is_file()
+    assert (run / "checkpoints" / f"gen_step_{updates:06d}.ckpt").is_file()
     logged_before = gen_steps(run / "csv" / "metrics.csv")
     assert logged_before and max(logged_before) <= updates
 
-    status, _, err = run_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *logging, f"steps={updates + 10}", f"ckpt_path={last}")
+    # The hint as printed, with a budget: it keeps the run's own overrides (the tiny nets, or the checkpoint would not
+    # load into the default ones) and its directory.
+    status, _, err = finish(start_cli_in(tmp_path, stopped.group(3), f"steps={updates + 10}"))
     assert status == 0, err
     assert read_checkpoint(last)["global_step"] == 2 * (updates + 10)
     logged = gen_steps(run / "csv" / "metrics.csv")
@@ -94,7 +99,7 @@ def test_hard_kill_loses_at_most_the_steps_since_the_last_periodic_checkpoint(tm
     run = tmp_path / "run"
     periodic = ["callbacks.model_checkpoint.every_n_updates=5", "callbacks.sample_grid.every_n_updates=20"]
     process = start_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *periodic, "steps=100000")
-    wait_for(run / "checkpoints" / "gen_step=000020.ckpt", process)  # renamed into place once whole
+    wait_for(run / "checkpoints" / "gen_step_000020.ckpt", process)  # renamed into place once whole
     process.kill()
     finish(process)
     # none torn, whenever the kill came; the newest holds at least update 20 and is on the periodic grid

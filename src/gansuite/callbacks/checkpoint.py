@@ -2,6 +2,7 @@
 (SIGTERM, as SLURM sends it) or interrupted (Ctrl-C). DivergenceGuard refuses any save of a diverged state."""
 
 import warnings
+from pathlib import Path
 
 from lightning import LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
@@ -36,7 +37,9 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
             return
         super().on_exception(trainer, pl_module, exception)
         reason = "SIGTERM" if isinstance(exception, SIGTERMException) else "interrupt"
+        # resume= carries the run's own overrides (gansuite.resume); a bare ckpt_path= would revert to the defaults.
+        run_dir = Path(self.dirpath).parent
         rank_zero_info(
             f"stopped by {reason} after generator update {pl_module.generator_updates}: saved {self.last_model_path}; "
-            f"continue with ckpt_path={self.last_model_path}"
+            f"continue with: python train.py resume={run_dir}"
         )

@@ -4,7 +4,8 @@ An evaluator is any callable `(pl_module, datamodule) -> {name: value}`. Values 
 `gen_step` they were taken at, straight to the loggers when computed (not at Lightning's next logging batch, which
 may never coincide with an evaluation) and put in `trainer.callback_metrics`, which the checkpoints monitor. The
 final values also go to `metrics.json` in the run directory and are printed; `final[monitor]` is what train.main
-returns for a sweep to minimise.
+returns for a sweep to minimise. When the last periodic evaluation was at the final update, its values are the final
+ones: evaluating the same generator again would log a second, different row for that update (the samples differ).
 
 Each `metrics=` option is one of the factories at the end, all of one shape: the schedule (`every_n_updates`), the
 `monitor`, the `output_path`, and the evaluator's own protocol keys, flat.
@@ -35,6 +36,7 @@ class Evaluation(Callback):
         self.every_n_updates = every_n_updates
         self.output_path = Path(output_path) if output_path else None
         self.final: dict[str, float] = {}
+        self.latest: tuple[int, dict[str, float]] | None = None  # (generator update, values) of the last evaluation
 
     def evaluate(self, trainer: Trainer, pl_module: LightningModule) -> dict[str, float]:
         with torch.no_grad():
@@ -56,15 +58,18 @@ class Evaluation(Callback):
         if step is not None and step % self.every_n_updates == 0:
             self.publish(trainer, pl_module, self.evaluate(trainer, pl_module))
 
-    @staticmethod
-    def publish(trainer: Trainer, pl_module: LightningModule, values: dict[str, float]) -> None:
+    def publish(self, trainer: Trainer, pl_module: LightningModule, values: dict[str, float]) -> None:
+        self.latest = (pl_module.generator_updates, values)
         trainer.callback_metrics.update({name: torch.tensor(value) for name, value in values.items()})
         # Every logger, at the step of the other rows, naming the generator update the values belong to.
         log_now(trainer, {**values, "gen_step": float(pl_module.generator_updates)})
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        self.final = self.evaluate(trainer, pl_module)
-        self.publish(trainer, pl_module, self.final)
+        if self.latest is not None and self.latest[0] == pl_module.generator_updates:
+            self.final = self.latest[1]
+        else:
+            self.final = self.evaluate(trainer, pl_module)
+            self.publish(trainer, pl_module, self.final)
         if not trainer.is_global_zero:
             return
         steps = pl_module.generator_updates

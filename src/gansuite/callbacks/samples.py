@@ -8,7 +8,7 @@ from gansuite.plots import plot_toy, save_image_grid
 
 
 class SampleGrid(Callback):
-    """Every `every_n_updates` generator updates and at the end, writes `dirpath/gen_step=NNNNNN.png`.
+    """Every `every_n_updates` generator updates and at the end, writes `dirpath/gen_step_NNNNNN.png`.
 
     Images come from the model's fixed noise, so grids are comparable along the run. Toy runs plot
     `num_points` fresh samples against as many real ones and also leave `real_vs_generated.png` beside dirpath.
@@ -39,7 +39,7 @@ class SampleGrid(Callback):
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
         step = pl_module.completed_generator_update
         if step is not None and step % self.every_n_updates == 0 and trainer.is_global_zero:
-            self.save(trainer, pl_module, self.dirpath / f"gen_step={step:06d}.png")
+            self.save(trainer, pl_module, self.dirpath / f"gen_step_{step:06d}.png")
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if trainer.is_global_zero:

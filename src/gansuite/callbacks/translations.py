@@ -20,7 +20,7 @@ def translation_grid(pl_module: LightningModule, real_a: Tensor, real_b: Tensor)
 
 
 class TranslationGrid(SampleGrid):
-    """SampleGrid's schedule and files (`dirpath/gen_step=NNNNNN.png`, `samples.png` at the end), showing the
+    """SampleGrid's schedule and files (`dirpath/gen_step_NNNNNN.png`, `samples.png` at the end), showing the
     translations of the first `num_images` test images of each domain, so grids are comparable along the run."""
 
     key = "translations"

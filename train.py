@@ -1,6 +1,18 @@
-"""Train a GAN: `python train.py [group=option ...] [key=value ...]`. See README.md."""
+"""Train a GAN: `python train.py [group=option ...] [key=value ...]`. See README.md.
 
-from gansuite.train import cli
+The command line is expanded (`resume=<run dir>`, see gansuite.resume) and checked (see gansuite.entry) before
+Lightning is imported, which takes seconds: a bad command line is answered at once.
+"""
+
+import sys
+
+from gansuite.entry import check_command_line, report_user_errors
+from gansuite.resume import expand_resume
+from gansuite.validation import validate
 
 if __name__ == "__main__":
-    cli()
+    sys.argv = report_user_errors(expand_resume, sys.argv)
+    report_user_errors(check_command_line, sys.argv, "config", validate)
+    from gansuite.train import main
+
+    main()

@@ -3,7 +3,8 @@
 Keys: n=64 samples, seed=0, out=<path without suffix> (default <run dir>/generated/<checkpoint>_seed<seed>),
 device=cpu, and interpolate=true for `rows` latent interpolations of `steps` points each instead. Writes <out>.png
 (an image grid with one interpolation per row, or for 2-D toy data a scatter plot over the real data) and <out>.npz
-(`samples` in the model's output range and the `latents` they came from). A run with EMA samples its EMA generator.
+(`samples` in the model's output range and the `latents` they came from), never over existing files unless
+overwrite=true. A run with EMA samples its EMA generator.
 """
 
 import math
@@ -17,6 +18,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from torch import Tensor
 
+from gansuite.entry import report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
@@ -30,7 +32,9 @@ DEFAULTS = {
     "steps": 10,
     "out": None,
     "device": "cpu",
+    "overwrite": False,
 }
+COUNTS = {"n": "samples to draw", "rows": "interpolations", "steps": "points per interpolation"}
 
 
 def slerp(start: Tensor, end: Tensor, t: Tensor) -> Tensor:
@@ -58,16 +62,30 @@ def parse(argv: list[str]):
     except OmegaConfBaseException as error:
         problem = str(error).splitlines()[0]
         raise ConfigError(f"{problem}; usage: scripts/sample.py ckpt_path=<ckpt> [{' '.join(DEFAULTS)}]") from None
+    for key, meaning in COUNTS.items():
+        value = args[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{key} must be a positive integer ({meaning}), got {value!r}: set e.g. {key}=8")
+    if isinstance(args.seed, bool) or not isinstance(args.seed, int):
+        raise ConfigError(f"seed must be an integer, got {args.seed!r}: set e.g. seed=0")
     return args
 
 
 def main(argv: list[str]) -> Path:
     args = parse(argv)
     module, config = load_module(args.ckpt_path, map_location=args.device)
+    if not hasattr(module, "latent_dim"):
+        raise ConfigError(
+            f"{args.ckpt_path} holds a {type(module).__name__}, which translates images instead of sampling noise: "
+            f"use python scripts/translate.py ckpt_path={args.ckpt_path} input=<folder> output=<folder>"
+        )
     ckpt = Path(args.ckpt_path)
     run_dir = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
     suffix = "_interpolation" if args.interpolate else ""
     out = Path(args.out) if args.out else run_dir / "generated" / f"{ckpt.stem}_seed{args.seed}{suffix}"
+    existing = [path for path in (out.with_suffix(".png"), out.with_suffix(".npz")) if path.exists()]
+    if existing and not args.overwrite:
+        raise ConfigError(f"{existing[0]} already exists: pass out=<another path>, or overwrite=true to replace it")
     out.parent.mkdir(parents=True, exist_ok=True)
     z = latents(args, module.latent_dim)
     samples = module.generate(z).cpu()
@@ -84,8 +102,4 @@ def main(argv: list[str]) -> Path:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1:])
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        sys.exit(2)
+    report_user_errors(main, sys.argv[1:])

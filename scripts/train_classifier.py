@@ -3,6 +3,7 @@
 python scripts/train_classifier.py data=mnist   (a few minutes on a CPU; the weights land in the run directory)
 """
 
+import sys
 import time
 from pathlib import Path
 
@@ -15,16 +16,20 @@ from torch.nn import functional as F
 from torchvision import datasets
 
 from gansuite.conf_dir import CONFIG_DIR
+from gansuite.entry import check_command_line, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.metrics.classifier import Classifier
-from gansuite.train import run_reporting_user_errors
 
 LABELLED = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}
 
 
-def labels(datamodule, train: bool) -> Tensor:
-    if getattr(datamodule, "name", None) not in LABELLED:
+def check(cfg: DictConfig) -> None:
+    """Checked before Hydra makes a run directory: the data has labels to train on."""
+    if cfg.data.get("name") not in LABELLED:
         raise ConfigError(f"train_classifier needs a labelled dataset: data={' or data='.join(LABELLED)}")
+
+
+def labels(datamodule, train: bool) -> Tensor:
     return LABELLED[datamodule.name](str(datamodule.root), train=train, download=False).targets
 
 
@@ -36,6 +41,7 @@ def accuracy(model: Classifier, images: Tensor, targets: Tensor, batch_size: int
 
 
 def train_classifier(cfg: DictConfig) -> float:
+    check(cfg)
     torch.manual_seed(cfg.seed)
     datamodule = instantiate(cfg.data)
     train_images, train_labels = datamodule.split_images(train=True), labels(datamodule, train=True)
@@ -67,8 +73,9 @@ def train_classifier(cfg: DictConfig) -> float:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="train_classifier")
 def main(cfg: DictConfig) -> float:
-    return run_reporting_user_errors(train_classifier, cfg)
+    return report_user_errors(train_classifier, cfg)
 
 
 if __name__ == "__main__":
+    report_user_errors(check_command_line, sys.argv, "train_classifier", check)
     main()

@@ -5,7 +5,7 @@
 
 Every image under `input` (recursively) is resized to the model's training size, like the reference's test
 phase, translated A -> B (`direction=a2b`) or B -> A (`b2a`), and written as PNG to the same relative path
-under `output`. Existing files are never overwritten.
+under `output`. Existing files are never overwritten unless overwrite=true.
 """
 
 import sys
@@ -18,15 +18,31 @@ from torchvision.transforms import InterpolationMode, v2
 from gansuite.data.image_folder import list_images
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import ImageFileDomain
-from gansuite.errors import ConfigError, DataError
+from gansuite.entry import report_user_errors
+from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.plots import save_image_grid
 
-ARGUMENTS = {"ckpt_path": None, "input": None, "output": None, "direction": "a2b", "batch_size": 8, "device": "auto"}
+USAGE = "usage: scripts/translate.py ckpt_path=<ckpt> input=<folder> output=<folder> [direction=a2b|b2a]"
+ARGUMENTS = {
+    "ckpt_path": None,
+    "input": None,
+    "output": None,
+    "direction": "a2b",
+    "batch_size": 8,
+    "device": "auto",
+    "overwrite": False,
+}
 
 
 def translate_folder(
-    ckpt_path: str, input: str, output: str, direction: str = "a2b", batch_size: int = 8, device: str = "auto"
+    ckpt_path: str,
+    input: str,
+    output: str,
+    direction: str = "a2b",
+    batch_size: int = 8,
+    device: str = "auto",
+    overwrite: bool = False,
 ) -> list[Path]:
     """Translates every image under `input` into `output`; returns the written files."""
     device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
@@ -37,9 +53,20 @@ def translate_folder(
     source, target = Path(input), Path(output)
     files = list_images(source)
     outputs = [target / file.relative_to(source).with_suffix(".png") for file in files]
+    sources: dict[Path, Path] = {}
+    for file, out in zip(files, outputs, strict=True):
+        if out in sources:  # a.jpg and a.png: the second would overwrite the first's translation
+            raise ConfigError(
+                f"{sources[out]} and {file} would both be written to {out}: rename one of them (every translation "
+                "is written as PNG)"
+            )
+        sources[out] = file
     existing = [path for path in outputs if path.exists()]
-    if existing:
-        raise ConfigError(f"{existing[0]} already exists: translate.py never overwrites, choose an empty output folder")
+    if existing and not overwrite:
+        raise ConfigError(
+            f"{existing[0]} already exists ({len(existing)} of the {len(outputs)} outputs do): choose an empty output "
+            "folder, or pass overwrite=true to replace them"
+        )
     channels, height, width = module.data_shape
     images = ImageFileDomain(files, channels)
     resize = v2.Resize([height, width], interpolation=InterpolationMode.BICUBIC, antialias=True)
@@ -51,23 +78,22 @@ def translate_folder(
     return outputs
 
 
-def main(argv: list[str]) -> int:
-    try:
-        given = OmegaConf.to_container(OmegaConf.from_cli(argv))
-        unknown = sorted(set(given) - set(ARGUMENTS))
-        if unknown:
-            raise ConfigError(f"unknown argument(s) {', '.join(unknown)}: translate.py takes {', '.join(ARGUMENTS)}")
-        arguments = {**ARGUMENTS, **given}
-        missing = [name for name in ("ckpt_path", "input", "output") if arguments[name] is None]
-        if missing:
-            raise ConfigError(f"missing {', '.join(f'{name}=...' for name in missing)}")
-        written = translate_folder(**{name: arguments[name] for name in ARGUMENTS})
-    except (ConfigError, DataError) as error:
-        print(f"error: {error}", file=sys.stderr, flush=True)
-        return 2
+def main(argv: list[str]) -> list[Path]:
+    given = OmegaConf.to_container(OmegaConf.from_cli(argv))
+    unknown = sorted(set(given) - set(ARGUMENTS))
+    if unknown:
+        raise ConfigError(f"unknown argument(s) {', '.join(unknown)}: translate.py takes {', '.join(ARGUMENTS)}")
+    arguments = {**ARGUMENTS, **given}
+    missing = [name for name in ("ckpt_path", "input", "output") if arguments[name] is None]
+    if missing:
+        raise ConfigError(f"missing {', '.join(f'{name}=...' for name in missing)}; {USAGE}")
+    batch_size = arguments["batch_size"]
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}: set e.g. batch_size=8")
+    written = translate_folder(**arguments)
     print(f"translated {len(written)} images ({arguments['direction']}) into {arguments['output']}")
-    return 0
+    return written
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    report_user_errors(main, sys.argv[1:])

@@ -6,10 +6,10 @@ import pytest
 from gansuite_testing import compose_config
 from hydra.utils import instantiate
 
+from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, WassersteinLoss
 from gansuite.modules.loading import build_model
-from gansuite.train import user_error
 
 MODELS = ["gan", "dcgan", "wgan"]
 LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan"]

@@ -70,7 +70,7 @@ def test_config_picks_the_reference_loss_and_translation_grids(tmp_path: Path) -
     assert gan.callbacks.sample_grid._target_ == "gansuite.callbacks.samples.SampleGrid"
 
 
-def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path) -> None:
     data_dir, output_dir = tmp_path / "data", tmp_path / "run"
     write_domains(data_dir / "horse2zebra", {"trainA": 3, "trainB": 4, "testA": 2, "testB": 3})
     cfg = compose_config(
@@ -115,12 +115,13 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path, c
     translated = tmp_path / "translated"
     arguments = [f"ckpt_path={checkpoints / 'last.ckpt'}", f"input={data_dir / 'horse2zebra' / 'testB'}"]
     arguments += [f"output={translated}", "direction=b2a"]
-    assert translate_script().main(arguments) == 0
-    assert sorted(p.name for p in translated.iterdir()) == ["0.png", "1.png", "2.png"]
+    written = translate_script().main(arguments)
+    assert sorted(p.name for p in translated.iterdir()) == ["0.png", "1.png", "2.png"] == [p.name for p in written]
     with Image.open(translated / "1.png") as image:
         assert image.size == (32, 32)
-    assert translate_script().main(arguments) == 2  # never overwrites
-    assert "never overwrites" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="0.png already exists .3 of the 3 outputs do.*overwrite=true"):
+        translate_script().main(arguments)  # never overwrites unasked
+    assert len(translate_script().main([*arguments, "overwrite=true"])) == 3
 
 
 def test_trains_on_the_cifar_cat_dog_pair(tmp_path: Path) -> None:

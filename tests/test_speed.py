@@ -19,9 +19,9 @@ from omegaconf import OmegaConf
 from gansuite.callbacks.run_config import RunConfig
 from gansuite.data.batches import DeviceBatches
 from gansuite.data.images import random_hflip, wants_on_device
+from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import build_model, load_module
-from gansuite.train import user_error
 
 # Small conv nets on 16x16 MNIST-shaped images, in batches of 32.
 TINY_MNIST = ["data=mnist", "data.image_size=16", "data.batch_size=32", *TINY_CONV]

@@ -3,23 +3,20 @@
 Returns the final value of the metric that `metrics.monitor` names, for sweeps to minimise.
 """
 
-import sys
-from collections.abc import Callable
-from typing import Any
 
 import hydra
 import lightning as L
 from hydra.utils import instantiate
 from lightning import Callback, Trainer
+from lightning.pytorch.utilities.rank_zero import rank_zero_info
 from omegaconf import DictConfig, OmegaConf
 
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.errors import ConfigError, DataError, DivergenceError
+from gansuite.entry import report_user_errors
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.loading import build_model
-from gansuite.resume import expand_resume
 from gansuite.validation import validate
 
 
@@ -47,40 +44,17 @@ def train(cfg: DictConfig) -> float | None:
         callbacks.insert(0, evaluation)  # before the checkpoints, so they see this step's metrics
     callbacks.insert(0, DivergenceGuard())  # first, so nothing evaluates or saves a NaN state
     trainer = build_trainer(cfg, module, callbacks)
-    trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    # At the start and at the end, where the output goes: the end is what a user sees last, even after an error.
+    rank_zero_info(f"run directory: {cfg.paths.output_dir}")
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    finally:
+        rank_zero_info(f"run directory: {cfg.paths.output_dir} (after {module.generator_updates} generator updates)")
     if evaluation is None or not evaluation.final:
         return None
     return evaluation.final[evaluation.monitor]
 
 
-def user_error(error: BaseException) -> BaseException | None:
-    """The ConfigError, DataError or DivergenceError behind `error` (Hydra's instantiate wraps them), or None for a
-    bug."""
-    while error is not None:
-        if isinstance(error, ConfigError | DataError | DivergenceError):
-            return error
-        error = error.__cause__
-    return None
-
-
-def run_reporting_user_errors(job: Callable[[Any], Any], cfg: Any) -> Any:
-    """Runs `job(cfg)`; a user error is printed as one line and exits with status 2, without a traceback."""
-    try:
-        return job(cfg)
-    except Exception as error:
-        cause = user_error(error)
-        if cause is None:
-            raise
-        print(f"error: {cause}", file=sys.stderr, flush=True)
-        sys.exit(2)
-
-
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def main(cfg: DictConfig) -> float | None:
-    return run_reporting_user_errors(train, cfg)
-
-
-def cli() -> None:
-    """`python train.py ...`: expands `resume=<run dir>` (see gansuite.resume) before Hydra reads the arguments."""
-    sys.argv = run_reporting_user_errors(expand_resume, sys.argv)
-    main()
+    return report_user_errors(train, cfg)

@@ -16,6 +16,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError
 
 
@@ -23,6 +24,7 @@ def validate(cfg: DictConfig) -> None:
     """Raises ConfigError naming the first problem in `cfg` and its fix; returns None for a config that can train."""
     _check_missing(cfg)
     _check_positive_int(cfg.steps, "steps", "the number of generator updates, e.g. steps=5000")
+    _check_seed(cfg.get("seed"))
     _check_schedules(cfg)
     _check_optimizers(cfg.model)
     _check_model_numbers(cfg.model)
@@ -43,6 +45,11 @@ def _check_missing(cfg: DictConfig) -> None:
 def _check_positive_int(value: Any, key: str, meaning: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{key} must be a positive integer ({meaning}), got {value!r}")
+
+
+def _check_seed(seed: Any) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ConfigError(f"seed must be an integer in [0, 2**32), got {seed!r}: set e.g. seed=0")
 
 
 def _check_schedules(cfg: DictConfig) -> None:
@@ -125,13 +132,30 @@ def _check_domains(model: Any, data: Any) -> None:
     if needs_domains and not has_domains:
         raise ConfigError(
             f"{model.__name__} translates between two unpaired image domains but {data.__name__} holds a single "
-            "domain: choose an unpaired two-domain dataset (data=<two-domain option>)"
+            f"domain: choose a two-domain dataset, data={' or data='.join(two_domain_options())}"
         )
     if has_domains and not needs_domains:
         raise ConfigError(
             f"{data.__name__} holds two unpaired image domains, which {model.__name__} cannot train on: use a "
             "two-domain model such as model=cyclegan, or a single-domain dataset"
         )
+
+
+def two_domain_options() -> list[str]:
+    """The options of conf/data/ whose datamodule holds two domains (an option may take its target from the option
+    its defaults list names, as apple2orange does from horse2zebra)."""
+
+    def target(option: str) -> str | None:
+        node = OmegaConf.load(Path(CONFIG_DIR) / "data" / f"{option}.yaml")
+        bases = [base for base in node.get("defaults", []) if isinstance(base, str) and base != "_self_"]
+        return node.get("_target_") or (target(bases[0]) if bases else None)
+
+    options = [path.stem for path in sorted((Path(CONFIG_DIR) / "data").glob("*.yaml"))]
+    return [
+        o
+        for o in options
+        if target(o) and hasattr(_target(OmegaConf.create({"_target_": target(o)}), "data"), "domains")
+    ]
 
 
 def _check_checkpoint(ckpt_path: str | None) -> None:

@@ -3,9 +3,8 @@
 import csv
 import json
 import math
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import pytest
 import yaml

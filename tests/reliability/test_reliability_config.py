@@ -7,9 +7,10 @@ from gansuite_testing import QUIET, TINY_MLP, TINY_TOY, compose_config
 from reliability_helpers import finish, start_cli, user_error_line
 
 from gansuite.data.toy import GaussianMixture
+from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.modules.gan import GAN
-from gansuite.train import train, user_error
+from gansuite.train import train
 from gansuite.validation import validate
 
 

@@ -13,10 +13,11 @@ from gansuite_testing import HANG_GUARD_S, QUIET, TINY_MLP, TINY_TOY, compose_co
 from reliability_helpers import finish, run_cli, start_cli, start_cli_in, user_error_line
 
 from gansuite.checkpoint_io import AtomicCheckpointIO, read_checkpoint
+from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import AppendingCSVLogger
 from gansuite.modules.loading import load_module
-from gansuite.train import train, user_error
+from gansuite.train import train
 
 # Plain SGD at learning rate 10 on the discriminator: finite for a few updates, then NaN (the config hook).
 DIVERGING = ["model.optimizer_d._target_=torch.optim.SGD", "~model.optimizer_d.betas", "model.optimizer_d.lr=10"]

@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
 from gansuite.data.images import ImageDataModule
+from gansuite.data.pixels import to_uint8
 from gansuite.errors import DataError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -66,14 +67,16 @@ def readable_images(files: list[Path], skip_corrupt: bool) -> list[Path]:
 class ImageFiles(Dataset):
     """Image files as uint8 (C, size, size): shorter side resized to `size`, then center-cropped.
 
-    Grayscale, palette and RGBA files are converted to RGB (or to L for `channels=1`).
+    Every mode is read as the values it means (`pixels.to_uint8`): 16-bit and float files are scaled, not clipped,
+    ICC profiles are applied, transparent pixels are composited over black, and a mode without a faithful 8-bit
+    sRGB or grayscale reading is refused with its path.
     """
 
     def __init__(self, files: list[Path], size: int, channels: int = 3, skip_corrupt: bool = False) -> None:
         self.files = files
-        self.mode = "RGB" if channels == 3 else "L"
+        self.channels = channels
         self.skip_corrupt = skip_corrupt
-        self.transform = v2.Compose([v2.PILToTensor(), v2.Resize(size, antialias=True), v2.CenterCrop(size)])
+        self.transform = v2.Compose([v2.Resize(size, antialias=True), v2.CenterCrop(size)])
 
     def __len__(self) -> int:
         return len(self.files)
@@ -83,7 +86,7 @@ class ImageFiles(Dataset):
             path = self.files[(index + offset) % len(self.files)]
             try:
                 with Image.open(path) as image:
-                    return self.transform(image.convert(self.mode))
+                    return self.transform(to_uint8(image, self.channels, path))
             except OSError as error:
                 if not self.skip_corrupt:
                     raise DataError(

@@ -63,6 +63,10 @@ class Classifier(nn.Module):
         return model.eval().requires_grad_(False)
 
 
+# The labelled datasets scripts/train_classifier.py trains a classifier on.
+TRAINABLE = ("mnist", "fashion_mnist")
+
+
 def default_weights(dataset: str) -> Path:
     return WEIGHTS_DIR / f"{dataset}_classifier.pt"
 
@@ -70,6 +74,12 @@ def default_weights(dataset: str) -> Path:
 def resolve_weights(dataset: str, path: str | None) -> Path:
     """The classifier file for `dataset`: `path` when given, else the one shipped in the package."""
     weights = Path(path) if path else default_weights(dataset)
+    if not weights.is_file() and dataset not in TRAINABLE:
+        raise ConfigError(
+            f"no classifier weights for {dataset} at {weights}, and scripts/train_classifier.py trains only on "
+            f"labelled data ({', '.join(TRAINABLE)}): pass metrics.classifier_weights=<a classifier of this data> "
+            "or use metrics.extractor=inception"
+        )
     if not weights.is_file():
         raise ConfigError(
             f"no classifier weights for {dataset} at {weights}: train them with "

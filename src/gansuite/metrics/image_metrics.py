@@ -187,7 +187,12 @@ class ImageMetrics:
         self.is_splits, self.kid_subsets, self.kid_subset_size = is_splits, kid_subsets, kid_subset_size
         # Resolved now, so missing weights stop a run before training rather than at its first evaluation.
         if extractor == "inception":
-            self.weights = inception.resolve_weights(inception_weights)
+            offline_fix = (
+                "metrics.extractor=classifier measures with the dataset's own classifier instead"
+                if dataset in classifier.TRAINABLE
+                else "metrics=none trains without image metrics"
+            )
+            self.weights = inception.resolve_weights(inception_weights, offline_fix)
         else:
             self.weights = classifier.resolve_weights(dataset, classifier_weights)
         self.extractor: nn.Module | None = None

@@ -26,8 +26,9 @@ def hub_weights_path() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / WEIGHTS_FILE
 
 
-def resolve_weights(path: str | None) -> Path:
-    """The weights file: `path` when given, else the hub cache, downloading into it when the network allows."""
+def resolve_weights(path: str | None, offline_fix: str = "metrics=none trains without these metrics") -> Path:
+    """The weights file: `path` when given, else the hub cache (checked against its sha256), downloading into it when
+    the network allows. `offline_fix` is the caller's way to go on without the file, for the error message."""
     if path:
         weights = Path(path).expanduser()
         if not weights.is_file():
@@ -35,6 +36,12 @@ def resolve_weights(path: str | None) -> Path:
         return weights
     cached = hub_weights_path()
     if cached.is_file():
+        digest = file_digest(cached)
+        if digest != SHA256_PREFIX:
+            raise ConfigError(
+                f"the Inception weights {cached} are damaged or truncated (sha256 {digest}..., expected "
+                f"{SHA256_PREFIX}...): delete the file and run again to download it, or copy a sound one there"
+            )
         return cached
     cached.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -44,7 +51,7 @@ def resolve_weights(path: str | None) -> Path:
             f"the Inception weights {WEIGHTS_FILE} (sha256 {SHA256_PREFIX}...) are not in {cached.parent} and "
             f"the download from {URL_INCEPTION_V3} failed ({error}). Copy the file into {cached.parent} (or set "
             f"TORCH_HOME to a folder whose hub/checkpoints/ holds it), or pass metrics.inception_weights=PATH; "
-            "offline, metrics.extractor=classifier measures with the dataset's own classifier instead"
+            f"offline, {offline_fix}"
         ) from error
     return cached
 
@@ -95,9 +102,15 @@ class InceptionFeatures(nn.Module):
     def __init__(self, weights_path: str | None = None) -> None:
         super().__init__()
         weights = resolve_weights(weights_path)
-        self.net = FeatureExtractorInceptionV3(
-            "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(weights)
-        )
+        try:
+            self.net = FeatureExtractorInceptionV3(
+                "inception-v3-compat", ["2048", "logits_unbiased"], feature_extractor_weights_path=str(weights)
+            )
+        except Exception as error:  # a torn zip, a pickle of something else, a state dict of another network
+            reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+            raise ConfigError(
+                f"cannot load the Inception weights {weights} ({reason}): pass the path of a sound {WEIGHTS_FILE}"
+            ) from error
         self.identity = f"inception-v3-compat-{file_digest(weights)}"
         self.description = f"inception-v3-compat ({weights.name}, sha256 {file_digest(weights)}...)"
         self.resize = RESIZE

@@ -332,3 +332,12 @@ class AdversarialModule(LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback
+        # Lightning would restore a finished run and exit without a word: say that there is nothing left to train.
+        per_update, max_steps = self.optimizer_steps_per_generator_update, self.trainer.max_steps
+        if 0 < max_steps <= checkpoint["global_step"]:
+            updates = checkpoint["global_step"] // per_update
+            raise ConfigError(
+                f"the checkpoint is at generator update {updates}, already at or past steps="
+                f"{max_steps // per_update}: nothing to train; pass a larger budget, e.g. "
+                f"steps={2 * updates}, to continue it"
+            )

@@ -1,0 +1,189 @@
+"""The one error boundary of every entry point (train.py and the scripts): bad input is one line on stderr naming the
+problem and its fix, exit status 2, no traceback; a bug keeps its traceback.
+
+The Hydra entry points (train, evaluate, train_classifier) also have their command line checked before Hydra reads
+it, for what Hydra would otherwise answer itself, in several lines with exit status 1: an override it cannot parse,
+a key the config does not have (Hydra's hint is `+key=`, which adds the typo as a new key; here the closest valid
+key is named), a group option that does not exist. A single run's config is validated there too, and its run
+directory checked for writability, so a bad config stops before Hydra creates an empty run directory.
+"""
+
+import difflib
+import errno
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from hydra.errors import HydraException
+from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf.errors import OmegaConfBaseException
+
+from gansuite.conf_dir import CONFIG_DIR
+from gansuite.errors import ConfigError, DataError, DivergenceError
+
+USER_ERRORS = (ConfigError, DataError, DivergenceError)
+# Failures to write that the user fixes (a folder they cannot write, a full disk), not bugs.
+UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+HYDRA_INFO_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc"}
+
+
+def user_error(error: BaseException | None) -> BaseException | None:
+    """The user error behind `error` (Hydra's instantiate wraps them), or None for a bug."""
+    while error is not None:
+        if isinstance(error, USER_ERRORS):
+            return error
+        if isinstance(error, OSError) and error.errno in UNWRITABLE:
+            where = f" {error.filename}" if error.filename else ""
+            return ConfigError(
+                f"cannot write{where} ({os.strerror(error.errno)}): free some space or write the run elsewhere "
+                "with hydra.run.dir=<a writable folder> (scripts: out=/output=)"
+            )
+        error = error.__cause__
+    return None
+
+
+def report_user_errors(job: Callable[..., Any], *args: Any) -> Any:
+    """Runs `job(*args)`; a user error is printed as one line and exits with status 2, without a traceback."""
+    try:
+        return job(*args)
+    except Exception as error:
+        cause = user_error(error)
+        if cause is None:
+            raise
+        print(f"error: {cause}", file=sys.stderr, flush=True)
+        sys.exit(2)
+
+
+def first_values(overrides: list[Override]) -> list[str]:
+    """The overrides of a sweep's first job (a sweep's first choice), enough to check keys and options exist.
+
+    Interval sweeps (Optuna's) cannot be enumerated and are left out."""
+    single = []
+    for override in overrides:
+        if not override.is_sweep_override():
+            single.append(override.input_line)
+        elif override.value_type is not None and override.value_type.name != "INTERVAL_SWEEP":
+            single.append(f"{override.get_key_element()}={next(iter(override.sweep_string_iterator()))}")
+    return single
+
+
+def parse(arguments: list[str]) -> list[Override]:
+    parser = OverridesParser.create()
+    for argument in arguments:
+        try:
+            parser.parse_overrides([argument])
+        except HydraException as error:
+            problem = str(error).splitlines()[0]
+            raise ConfigError(
+                f"cannot read the override {argument!r} ({problem}): write key=value, quoting a value that holds = "
+                "or spaces: key='a=b'"
+            ) from None
+    return parser.parse_overrides(arguments)
+
+
+def config_keys(node: Any, prefix: str = "") -> list[str]:
+    """Every dotted key of a config, unresolved."""
+    keys = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            keys += [path, *config_keys(value, path)]
+    return keys
+
+
+def closest_keys(bad: str, valid: list[str]) -> list[str]:
+    """Up to three valid keys like `bad`: first those whose last part is like its last part (`model.lr` ->
+    `model.optimizer_g.lr`), closest as a whole first; else the closest as a whole."""
+
+    def similarity(a: str, b: str) -> float:
+        return difflib.SequenceMatcher(None, a, b).ratio()
+
+    leaf = bad.rpartition(".")[2]
+    same_leaf = [key for key in valid if similarity(key.rpartition(".")[2], leaf) >= 0.75]
+    if same_leaf:
+        return sorted(same_leaf, key=lambda key: -similarity(key, bad))[:3]
+    return difflib.get_close_matches(bad, valid, n=3, cutoff=0.6)
+
+
+def explain(error: Exception, config_name: str, overrides: list[str]) -> str:
+    """One line for a composition error: the bad key with the closest valid ones, or the bad group option."""
+    message = f"{error}\n{error.__cause__ or ''}"
+    key = re.search(r"Could not (?:override|delete|append to) '([^']+)'", message) or re.search(
+        r"Key '([^']+)' is not in struct", message
+    )
+    if key and "not in struct" in message:
+        bad = key.group(1)
+        others = [o for o in overrides if not o.lstrip("+~").startswith(f"{bad}=") and o.lstrip("~") != bad]
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            base = compose(config_name, overrides=others)
+        valid = config_keys(OmegaConf.to_container(base, resolve=False))
+        close = closest_keys(bad, valid)
+        suggestion = f"did you mean {' or '.join(close)}? " if close else ""
+        return f"{bad} is not a key of this config: {suggestion}(to add a new key on purpose, write +{bad}=<value>)"
+    options = re.search(r"Could not find '([^']+)'", message)
+    if options:
+        group, _, option = options.group(1).rpartition("/")
+        folder = Path(CONFIG_DIR) / group
+        available = sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+        if available:
+            return f"{group}={option} is not an option of {group}: choose one of {', '.join(available)}"
+    return f"{message.strip().splitlines()[0]}: check the overrides"
+
+
+def check_writable(run_dir: Path) -> None:
+    """The run directory can be created and written: a folder made and removed in its nearest existing folder (a
+    real write: permission bits say nothing to root, or of read-only and virtual filesystems)."""
+    existing = run_dir.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".gansuite-write-check-"))
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write the run directory {run_dir} ({existing}: {error.strerror}): "
+            "set hydra.run.dir=<a writable folder>"
+        ) from None
+
+
+def check_unused(folder: Path, key: str, record: str) -> None:
+    """`folder` holds no earlier run (Hydra's `record` of one), whose files a new run would mix with its own."""
+    earlier = next(iter(folder.glob(record)), None)
+    if earlier is not None:
+        raise ConfigError(
+            f"{folder} already holds a run ({earlier}): continue a run with python train.py resume=<its directory>, "
+            f"or set {key}=<a new folder>"
+        )
+
+
+def check_command_line(argv: list[str], config_name: str, validate: Callable[[DictConfig], None] | None = None) -> None:
+    """Checks a Hydra entry point's command line as the module docstring says; raises ConfigError."""
+    arguments = argv[1:]
+    if HYDRA_INFO_FLAGS & set(arguments):
+        return
+    multirun = bool({"-m", "--multirun"} & set(arguments))
+    overrides = first_values(parse([a for a in arguments if not a.startswith("-")]))
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            cfg = compose(config_name, overrides=overrides, return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException) as error:
+        raise ConfigError(explain(error, config_name, overrides)) from None
+    if multirun:  # each job is validated when it runs, inside its own directory
+        check_unused(Path(OmegaConf.select(cfg, "hydra.sweep.dir")), "hydra.sweep.dir", "*/.hydra/config.yaml")
+        return
+    run_dir = Path(OmegaConf.select(cfg, "hydra.run.dir"))
+    if OmegaConf.select(cfg, "hydra.output_subdir") == ".hydra":  # resume= records itself beside, in .hydra/resume-*
+        check_unused(run_dir, "hydra.run.dir", ".hydra/config.yaml")
+    check_writable(run_dir)
+    if validate is not None:
+        HydraConfig.instance().set_config(cfg)  # for the config's ${hydra:...} interpolations
+        with open_dict(cfg):
+            del cfg["hydra"]
+        validate(cfg)

@@ -1,0 +1,193 @@
+"""The table of bad inputs per entry point: what a user types, the one line that answers it, and the fix that line
+suggests. test_bad_inputs.py runs every row (and every fix) through the real CLI; the README's reliability section
+shows the same table, rendered by `python tests/reliability/bad_inputs.py --write`, and a test fails when the two
+differ.
+
+Placeholders, made by the test: {toy_run} a finished 4-update toy run and {toy_ckpt} its last.ckpt,
+{cyclegan_ckpt} a CycleGAN checkpoint, {images} a folder of 4 PNGs, {sweep} a folder that holds a sweep, {tmp} an
+empty folder; `env` sets TORCH_HOME to a folder without the Inception weights ({no_weights}) or with a truncated
+copy of them ({damaged_weights}).
+"""
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class BadInput:
+    entry: str  # train.py or scripts/<name>.py
+    arguments: str
+    answer: str  # a fragment of the one-line error
+    fix: str | None = None  # what the answer suggests, as arguments of `entry` or a whole `scripts/...` command
+    env: dict[str, str] = field(default_factory=dict)
+    before_run_dir: bool = True  # refused before Hydra makes a run directory (train.py)
+
+
+IMAGE_FOLDER = "data=image_folder data.path={images} data.image_size=16 data.batch_size=2 data.num_workers=0"
+TABLE = [
+    BadInput("train.py", "seed=abc", "seed must be an integer in [0, 2**32), got 'abc': set e.g. seed=0", "seed=0"),
+    BadInput("train.py", "seed=1.5", "seed must be an integer in [0, 2**32), got 1.5"),
+    BadInput("train.py", "steps=0", "steps must be a positive integer"),
+    BadInput(
+        "train.py",
+        "model.lr=3e-4",
+        "model.lr is not a key of this config: did you mean model.optimizer_g.lr or model.optimizer_d.lr?",
+        "model.optimizer_g.lr=3e-4",
+    ),
+    BadInput("train.py", "data.batchsize=32", "did you mean data.batch_size?", "data.batch_size=32"),
+    BadInput("train.py", "model=foo", "model=foo is not an option of model: choose one of cyclegan, dcgan, gan, wgan"),
+    BadInput(
+        "train.py",
+        "ckpt_path=run/gen_step=1.ckpt",
+        "cannot read the override 'ckpt_path=run/gen_step=1.ckpt' (mismatched input '=' expecting <EOF>)",
+    ),
+    BadInput("train.py", "hydra.run.dir=/proc/gansuite", "cannot write the run directory /proc/gansuite"),
+    BadInput(
+        "train.py",
+        "hydra.run.dir={toy_run}",
+        "already holds a run ({toy_run}/.hydra/config.yaml): continue a run with python train.py resume=<its dir",
+        "resume={toy_run} steps=6",
+    ),
+    BadInput("train.py", "-m hydra.sweep.dir={sweep} seed=1,2", "{sweep} already holds a run"),
+    BadInput(
+        "train.py",
+        "resume={toy_run}",
+        "the checkpoint is at generator update 4, already at or past steps=4: nothing to train",
+        "resume={toy_run} steps=8",
+        before_run_dir=False,
+    ),
+    BadInput(
+        "train.py",
+        "model=cyclegan data=mnist",
+        "CycleGAN translates between two unpaired image domains but TorchvisionImages holds a single domain: "
+        "choose a two-domain dataset, data=apple2orange or data=cifar_pair",
+        "model=cyclegan data=cifar_pair metrics=none",
+    ),
+    BadInput(
+        "train.py",
+        "data=mnist",
+        "offline, metrics.extractor=classifier measures with the dataset's own classifier instead",
+        "data=mnist metrics.extractor=classifier metrics.num_fake=1000 metrics.num_real=1000",
+        env={"TORCH_HOME": "{no_weights}"},
+        before_run_dir=False,
+    ),
+    BadInput(
+        "train.py",
+        "data=cifar10_subset",
+        "are damaged or truncated (sha256",
+        "data=cifar10_subset metrics=none",
+        env={"TORCH_HOME": "{damaged_weights}"},
+        before_run_dir=False,
+    ),
+    BadInput(
+        "train.py",
+        "model=cyclegan data=cifar_pair",
+        "offline, metrics=none trains without the translation FID",
+        "model=cyclegan data=cifar_pair metrics=none",
+        env={"TORCH_HOME": "{no_weights}"},
+        before_run_dir=False,
+    ),
+    BadInput(
+        "train.py",
+        f"{IMAGE_FOLDER} metrics.extractor=classifier",
+        "no classifier weights for images",
+        f"{IMAGE_FOLDER} metrics=none",
+        before_run_dir=False,
+    ),
+    BadInput("scripts/evaluate.py", "", "ckpt_path is required", "ckpt_path={toy_ckpt} metrics=mode_coverage"),
+    BadInput("scripts/evaluate.py", "ckpt_path={toy_ckpt} metrics=none", "metrics=none evaluates nothing"),
+    BadInput(
+        "scripts/evaluate.py",
+        "ckpt_path={toy_ckpt}",
+        "generates 2-D points, which these metrics do not score: pass metrics=mode_coverage",
+        "ckpt_path={toy_ckpt} metrics=mode_coverage",
+    ),
+    BadInput("scripts/evaluate.py", "ckpt_path={tmp}/no.ckpt", "checkpoint {tmp}/no.ckpt does not exist"),
+    BadInput("scripts/evaluate.py", "ckpt_path={toy_ckpt} metrics.num_fak=10", "did you mean metrics.num_fake?"),
+    BadInput("scripts/sample.py", "", "Missing mandatory value: ckpt_path; usage: scripts/sample.py ckpt_path=<ckpt>"),
+    BadInput(
+        "scripts/sample.py", "ckpt_path={toy_ckpt} n=0", "n must be a positive integer", "ckpt_path={toy_ckpt} n=8"
+    ),
+    BadInput("scripts/sample.py", "ckpt_path={toy_ckpt} seed=abc", "seed must be an integer, got 'abc'"),
+    BadInput(
+        "scripts/sample.py",
+        "ckpt_path={cyclegan_ckpt}",
+        "holds a CycleGAN, which translates images instead of sampling noise: use python scripts/translate.py",
+        "scripts/translate.py ckpt_path={cyclegan_ckpt} input={images} output={tmp}/translated",
+    ),
+    BadInput(
+        "scripts/sample.py",
+        "ckpt_path={toy_ckpt} out={tmp}/taken",
+        "{tmp}/taken.png already exists: pass out=<another path>, or overwrite=true",
+        "ckpt_path={toy_ckpt} out={tmp}/taken overwrite=true",
+    ),
+    BadInput("scripts/translate.py", "ckpt_path={cyclegan_ckpt}", "missing input=..., output=...; usage:"),
+    BadInput(
+        "scripts/translate.py",
+        "ckpt_path={toy_ckpt} input={images} output={tmp}/out",
+        "holds a GAN, not an image-to-image model like CycleGAN",
+    ),
+    BadInput(
+        "scripts/translate.py",
+        "ckpt_path={cyclegan_ckpt} input={images} output={tmp}/taken_folder",
+        "0.png already exists (1 of the 4 outputs do): choose an empty output folder, or pass overwrite=true",
+        "ckpt_path={cyclegan_ckpt} input={images} output={tmp}/taken_folder overwrite=true",
+    ),
+    BadInput(
+        "scripts/translate.py",
+        "ckpt_path={cyclegan_ckpt} input={images} output={tmp}/out direction=up",
+        "direction must be one of a2b, b2a",
+    ),
+    BadInput("scripts/translate.py", "ckpt_path={cyclegan_ckpt} inputs={images}", "unknown argument(s) inputs"),
+    BadInput(
+        "scripts/train_classifier.py",
+        "data=cifar10_subset",
+        "train_classifier needs a labelled dataset: data=mnist or data=fashion_mnist",
+    ),
+    BadInput("scripts/train_classifier.py", "epoch=1", "did you mean epochs?"),
+]
+
+
+def shown(text: str) -> str:
+    """A cell: placeholders as <...>, pipes escaped."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", text).replace("|", "\\|")
+
+
+def markdown() -> str:
+    """The table as the README shows it."""
+    lines = [
+        "| entry point | input | answers `error: ...` (exit status 2) | and the fix it names works |",
+        "|---|---|---|---|",
+    ]
+    for row in TABLE:
+        environment = " ".join(f"{k}=<{v.strip('{}')}>" for k, v in row.env.items())
+        command = " ".join(filter(None, [environment, row.entry, row.arguments]))
+        fix = f"`{shown(row.fix)}`" if row.fix else ""
+        lines.append(f"| `{shown(command)}` | {shown(row.answer)} | {fix} |")
+    return "\n".join(lines) + "\n"
+
+
+START, END = "<!-- bad-inputs table: python tests/reliability/bad_inputs.py --write -->\n", "<!-- end of table -->\n"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def split_readme() -> tuple[str, str, str]:
+    """(the README before the table, the table, after it); the markers must be there."""
+    before, start, rest = README.read_text().partition(START)
+    table, end, after = rest.partition(END)
+    assert start and end, f"README.md lacks the table markers {START.strip()} and {END.strip()}"
+    return before + start, table, end + after
+
+
+def readme_table() -> str:
+    return split_readme()[1]
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--write"]:
+        before, _, after = split_readme()
+        README.write_text(before + markdown() + after)
+    else:
+        print(markdown(), end="")

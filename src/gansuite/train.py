@@ -3,7 +3,6 @@
 Returns the final value of the metric that `metrics.monitor` names, for sweeps to minimise.
 """
 
-
 import hydra
 import lightning as L
 from hydra.utils import instantiate

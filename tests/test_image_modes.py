@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image, ImageCms
 
 from gansuite.data.image_folder import ImageFiles
 from gansuite.data.pixels import to_uint8
+from gansuite.data.unpaired import ImageFileDomain
 from gansuite.errors import DataError
 
 SIZE = 8
@@ -214,3 +216,11 @@ def test_values_outside_the_implied_range_are_refused_with_the_path(
 def test_a_mode_without_a_faithful_reading_is_refused_with_the_path() -> None:
     with pytest.raises(DataError, match=r"cannot convert image odd\.tif \(mode HSV\) faithfully: convert it"):
         to_uint8(Image.new("HSV", (SIZE, SIZE)), 3, Path("odd.tif"))
+
+
+def test_unpaired_domains_read_16_bit_files_by_the_same_rule(tmp_path: Path) -> None:
+    """CycleGAN's folders: torchvision's decoder handed 16-bit PNGs on as uint16, now mid-grey stays mid-grey."""
+    path = tmp_path / "grey16.png"
+    Image.fromarray(np.full((8, 8), 32768, dtype=np.uint16)).save(path)
+    image = ImageFileDomain([path], channels=3)[0]
+    assert image.dtype == torch.uint8 and image.shape == (3, 8, 8) and int(image.unique()) == 128

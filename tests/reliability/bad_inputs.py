@@ -32,6 +32,12 @@ TABLE = [
     BadInput("train.py", "steps=0", "steps must be a positive integer"),
     BadInput(
         "train.py",
+        "model.optimizer_g.lr=-1",
+        "model.optimizer_g.lr must be a positive number, got -1: set e.g. model.optimizer_g.lr=2e-4",
+        "model.optimizer_g.lr=2e-4",
+    ),
+    BadInput(
+        "train.py",
         "model.lr=3e-4",
         "model.lr is not a key of this config: did you mean model.optimizer_g.lr or model.optimizer_d.lr?",
         "model.optimizer_g.lr=3e-4",

@@ -13,15 +13,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from torchvision.datasets.utils import download_and_extract_archive
-from torchvision.io import ImageReadMode, decode_image
 from torchvision.transforms import InterpolationMode, v2
 
 from gansuite.data import sources
 from gansuite.data.image_folder import IMAGE_EXTENSIONS
 from gansuite.data.images import ImageDataModule, to_model_range
+from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError
 
 SPLITS = ("trainA", "trainB", "testA", "testB")
@@ -61,11 +62,12 @@ def domain_files(root: Path, split: str) -> list[Path]:
 
 
 class ImageFileDomain(Dataset):
-    """Image files as uint8 (C, H, W) at their own resolution."""
+    """Image files as uint8 (C, H, W) at their own resolution, every image mode read as the values it means
+    (`pixels.to_uint8`: torchvision's decoder would hand a 16-bit PNG on as uint16)."""
 
     def __init__(self, files: list[Path], channels: int = 3) -> None:
         self.files = files
-        self.mode = ImageReadMode.RGB if channels == 3 else ImageReadMode.GRAY
+        self.channels = channels
 
     def __len__(self) -> int:
         return len(self.files)
@@ -73,8 +75,9 @@ class ImageFileDomain(Dataset):
     def __getitem__(self, index: int) -> Tensor:
         path = self.files[index]
         try:
-            return decode_image(str(path), mode=self.mode)
-        except (RuntimeError, OSError) as error:
+            with Image.open(path) as image:
+                return to_uint8(image, self.channels, path)
+        except OSError as error:
             raise DataError(f"cannot read image {path}: {error}") from error
 
 

@@ -1,11 +1,15 @@
-"""Every experiment in conf/experiment/ composes and trains 2 generator updates offline with `metrics=none`: its own
-networks, loss, regularizers and optimizers on offline data (shrunk only in size), so no recipe is a dead config."""
+"""Every experiment in conf/experiment/ composes and trains 2 generator updates offline, with `metrics=none` and with
+its own metrics: its own networks, loss, regularizers, optimizers and evaluation on offline data (shrunk only in
+size; random Inception weights, as the real ones cannot be downloaded here), so no recipe is a dead config."""
 
+import json
+import math
 from pathlib import Path
 
 import pytest
 from gansuite_testing import QUIET, ROOT, TINY_CONV, TINY_CYCLEGAN, TINY_MLP, TINY_RESNET, TINY_TOY, compose_config
 
+from gansuite.metrics.inception import write_random_weights
 from gansuite.train import train
 
 EXPERIMENTS = sorted(path.stem for path in (ROOT / "conf" / "experiment").glob("*.yaml"))
@@ -33,3 +37,31 @@ def test_experiment_trains_two_updates_with_metrics_none(tmp_path: Path, data_di
     assert cfg.task_name == name
     assert train(cfg) is None  # no evaluation: nothing to return
     assert (tmp_path / "checkpoints" / "last.ckpt").is_file()
+
+
+@pytest.fixture(scope="module")
+def inception_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_random_weights(tmp_path_factory.mktemp("inception") / "inception.pth")
+
+
+def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
+    """The experiment's own metrics on fewer samples."""
+    if name.endswith("_toy"):
+        return ["metrics.num_samples=200"]
+    weights = f"metrics.inception_weights={inception_weights}"
+    if name.startswith("cyclegan"):
+        return [weights, "metrics.num_test=10"]
+    sizes = ["metrics.num_fake=20", "metrics.num_real=20", "metrics.is_splits=2", "metrics.kid_subsets=2"]
+    return [weights, *sizes, "metrics.kid_subset_size=10"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_experiment_trains_two_updates_with_its_own_metrics(
+    tmp_path: Path, data_dir: Path, inception_weights: Path, name: str
+) -> None:
+    overrides = [f"experiment={name}", *offline_and_tiny(name), *fewer_evaluated(name, inception_weights)]
+    cfg = compose_config([*overrides, "steps=2", "logger=csv", *QUIET], tmp_path)
+    monitored = train(cfg)
+    final = json.loads((tmp_path / "metrics.json").read_text())
+    assert math.isfinite(monitored) and monitored == pytest.approx(final[cfg.metrics.monitor])

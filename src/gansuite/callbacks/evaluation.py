@@ -127,7 +127,8 @@ def translation_evaluation(
     inception_weights: str | None = None,
     batch_size: int = 50,
     name: str = "fid",
+    num_test: int | None = None,
 ) -> Evaluation:
     """metrics=translation_fid: FID of translated test images in both directions (`<name>_a2b`, `<name>_b2a`)."""
-    evaluator = TranslationScores(FrechetDistance(inception_weights, batch_size), name, batch_size)
+    evaluator = TranslationScores(FrechetDistance(inception_weights, batch_size), name, batch_size, num_test)
     return checked_evaluation(evaluator, [f"{name}_a2b", f"{name}_b2a"], every_n_updates, monitor, output_path)

@@ -51,10 +51,20 @@ class FrechetDistance:
 
 
 class TranslationScores:
-    def __init__(self, distance: Callable[[Tensor, Tensor], float], name: str = "fid", batch_size: int = 50) -> None:
+    """`num_test` None is the protocol (all test images); a number keeps the first `num_test` of each domain, for a
+    quick check whose numbers are not comparable with published ones."""
+
+    def __init__(
+        self,
+        distance: Callable[[Tensor, Tensor], float],
+        name: str = "fid",
+        batch_size: int = 50,
+        num_test: int | None = None,
+    ) -> None:
         self.distance = distance
         self.name = name
         self.batch_size = batch_size
+        self.num_test = num_test
         self.real: dict[str, Tensor] | None = None
 
     def translate(self, pl_module: LightningModule, images: Tensor, direction: str) -> Tensor:
@@ -63,7 +73,8 @@ class TranslationScores:
 
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
         if self.real is None:  # the test images do not change during a run: one copy on the device, reused
-            self.real = {d: to_model_range(datamodule.test_images(d)).to(pl_module.device) for d in ("a", "b")}
+            test = {d: datamodule.test_images(d)[: self.num_test] for d in ("a", "b")}
+            self.real = {d: to_model_range(images).to(pl_module.device) for d, images in test.items()}
         real_a, real_b = self.real["a"], self.real["b"]
         return {
             f"{self.name}_a2b": float(self.distance(self.translate(pl_module, real_a, "a2b"), real_b)),

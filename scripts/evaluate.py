@@ -5,6 +5,7 @@ python scripts/evaluate.py ckpt_path=logs/train/runs/<run>/checkpoints/best.ckpt
 python scripts/evaluate.py ckpt_path=<toy run>/checkpoints/last.ckpt metrics=mode_coverage
 """
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ from gansuite.entry import check_command_line, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 
-MODE_COVERAGE = "gansuite.callbacks.evaluation.mode_coverage_evaluation"
+# The metrics= option that scores what a checkpoint generates.
+METRICS_FOR = {"2-D points": "mode_coverage", "images": "default", "translations": "translation_fid"}
 
 
 def check(cfg: DictConfig) -> None:
@@ -30,16 +32,25 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError("ckpt_path is required: python scripts/evaluate.py ckpt_path=<run dir>/checkpoints/last.ckpt")
     if not cfg.metrics.get("_target_"):
         raise ConfigError(
-            "metrics=none evaluates nothing: pass metrics=default (images) or metrics=mode_coverage (toy data)"
+            "metrics=none evaluates nothing: pass metrics=default (images), metrics=mode_coverage (toy data) or "
+            "metrics=translation_fid (CycleGAN)"
         )
     stored = read_checkpoint(cfg.ckpt_path).get("gansuite")
     if stored is None:
         raise ConfigError(f"{cfg.ckpt_path} is not a gansuite checkpoint (it holds no run config)")
-    points = len(stored["data_shape"]) == 1
-    if points != (cfg.metrics._target_ == MODE_COVERAGE):
-        fix = "metrics=mode_coverage" if points else "metrics=default"
-        made = "2-D points" if points else "images"
-        raise ConfigError(f"{cfg.ckpt_path} generates {made}, which these metrics do not score: pass {fix}")
+    made = what_it_generates(stored)
+    option = METRICS_FOR[made]
+    if cfg.metrics._target_ != OmegaConf.load(Path(CONFIG_DIR) / "metrics" / f"{option}.yaml")._target_:
+        raise ConfigError(f"{cfg.ckpt_path} generates {made}, which these metrics do not score: pass metrics={option}")
+
+
+def what_it_generates(stored: dict) -> str:
+    """What a checkpoint generates (a key of METRICS_FOR), from the run config and data shape it stores."""
+    if len(stored["data_shape"]) == 1:
+        return "2-D points"
+    module_name, _, name = stored["config"]["model"]["_target_"].rpartition(".")
+    two_domains = getattr(getattr(importlib.import_module(module_name), name), "needs_domains", False)
+    return "translations" if two_domains else "images"
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:

@@ -32,6 +32,7 @@ from gansuite.errors import ConfigError, DataError, DivergenceError
 USER_ERRORS = (ConfigError, DataError, DivergenceError)
 # Failures to write that the user fixes (a folder they cannot write, a full disk), not bugs.
 UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+OTHER_CONFIG_FLAGS = ("--config-name", "-cn", "--config-path", "-cp", "--config-dir", "-cd")
 HYDRA_INFO_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc"}
 
 
@@ -166,8 +167,8 @@ def check_unused(folder: Path, key: str, record: str) -> None:
 def check_command_line(argv: list[str], config_name: str, validate: Callable[[DictConfig], None] | None = None) -> None:
     """Checks a Hydra entry point's command line as the module docstring says; raises ConfigError."""
     arguments = argv[1:]
-    if HYDRA_INFO_FLAGS & set(arguments):
-        return
+    if HYDRA_INFO_FLAGS & set(arguments) or any(a.startswith(OTHER_CONFIG_FLAGS) for a in arguments):
+        return  # Hydra's own output, or another config than `config_name`: Hydra answers these itself
     multirun = bool({"-m", "--multirun"} & set(arguments))
     overrides = first_values(parse([a for a in arguments if not a.startswith("-")]))
     try:

@@ -110,13 +110,16 @@ TABLE = [
         "generates 2-D points, which these metrics do not score: pass metrics=mode_coverage",
         "ckpt_path={toy_ckpt} metrics=mode_coverage",
     ),
+    BadInput(
+        "scripts/evaluate.py",
+        "ckpt_path={cyclegan_ckpt}",
+        "generates translations, which these metrics do not score: pass metrics=translation_fid",
+    ),
     BadInput("scripts/evaluate.py", "ckpt_path={tmp}/no.ckpt", "checkpoint {tmp}/no.ckpt does not exist"),
-    BadInput("scripts/evaluate.py", "ckpt_path={toy_ckpt} metrics.num_fak=10", "did you mean metrics.num_fake?"),
     BadInput("scripts/sample.py", "", "Missing mandatory value: ckpt_path; usage: scripts/sample.py ckpt_path=<ckpt>"),
     BadInput(
         "scripts/sample.py", "ckpt_path={toy_ckpt} n=0", "n must be a positive integer", "ckpt_path={toy_ckpt} n=8"
     ),
-    BadInput("scripts/sample.py", "ckpt_path={toy_ckpt} seed=abc", "seed must be an integer, got 'abc'"),
     BadInput(
         "scripts/sample.py",
         "ckpt_path={cyclegan_ckpt}",

@@ -3,17 +3,24 @@
 Returns the final value of the metric that `metrics.monitor` names, for sweeps to minimise.
 """
 
+import shutil
+import sys
+from pathlib import Path
+
 import hydra
 import lightning as L
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import instantiate
 from lightning import Callback, Trainer
-from lightning.pytorch.utilities.rank_zero import rank_zero_info
+from lightning.pytorch.utilities.rank_zero import rank_zero_info, rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import report_user_errors
+from gansuite.entry import report_user_errors, user_error
+from gansuite.errors import ConfigError, DataError
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.loading import build_model
 from gansuite.validation import validate
@@ -54,6 +61,33 @@ def train(cfg: DictConfig) -> float | None:
     return evaluation.final[evaluation.monitor]
 
 
+def holds_no_results(run_dir: Path) -> bool:
+    """Nothing a run would want kept: no checkpoint, sample grid or logged metrics (only Hydra's and W&B's records)."""
+    written = [*run_dir.glob("checkpoints/*.ckpt"), *run_dir.glob("samples/*"), *run_dir.glob("csv/metrics.csv")]
+    return not written
+
+
+@rank_zero_only
+def remove_run_dir(run_dir: Path) -> None:
+    shutil.rmtree(run_dir, ignore_errors=True)
+    print(f"removed the run directory {run_dir}: the run stopped before it wrote anything", file=sys.stderr)
+
+
+def train_or_remove_run_dir(cfg: DictConfig) -> float | None:
+    """train(cfg); a new single run that stops on bad input or data before writing any result takes the directory
+    Hydra made for it along, so no empty run directory is left behind. Resumed runs and sweep jobs (whose summary
+    lists failed jobs) keep theirs, as does a run that diverged (its logs show how)."""
+    try:
+        return train(cfg)
+    except Exception as error:
+        launch = HydraConfig.get()
+        new_single_run = launch.mode == RunMode.RUN and launch.output_subdir == ".hydra"
+        run_dir = Path(cfg.paths.output_dir)
+        if isinstance(user_error(error), ConfigError | DataError) and new_single_run and holds_no_results(run_dir):
+            remove_run_dir(run_dir)
+        raise
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def main(cfg: DictConfig) -> float | None:
-    return report_user_errors(train, cfg)
+    return report_user_errors(train_or_remove_run_dir, cfg)

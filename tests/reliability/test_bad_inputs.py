@@ -1,5 +1,5 @@
-"""Every row of bad_inputs.TABLE through the real CLI: one line, exit status 2, no traceback, no run directory when
-refused before one is needed; then the fix the line names, which must work. And the README shows the same table."""
+"""Every row of bad_inputs.TABLE through the real CLI: one line, exit status 2, no traceback, no run directory left
+behind (but a resumed one); then the fix the line names, which must work. And the README shows the same table."""
 
 import os
 import shlex
@@ -84,8 +84,9 @@ def check(row: BadInput, tmp_path: Path, trained: dict[str, Path]) -> str | None
         return f"exit status {result.returncode}, {len(lines)} error lines:\n{result.stderr[-2000:]}"
     if filled(row.answer, values) not in lines[0]:
         return f"answered {lines[0]!r}"
-    if row.before_run_dir and (tmp_path / "logs").exists():
-        return "left a run directory behind"
+    left = [*(tmp_path / "logs").glob("*/runs/*")]
+    if left and not row.resumes:
+        return f"left a run directory behind: {left[0]}"
     if row.fix is None:
         return None
     entry, arguments = row.entry, shlex.split(filled(row.fix, values))

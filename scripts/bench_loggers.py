@@ -11,6 +11,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from gansuite.entry import report_user_errors
+from gansuite.errors import ConfigError
+
 ROOT = Path(__file__).resolve().parents[1]
 LOGGERS = ["csv", "[wandb,csv]", "tensorboard"]
 TINY = ["steps=20", "model.generator.mlp.width=32", "model.discriminator.mlp.width=32", "data.num_samples=4096"]
@@ -25,7 +28,10 @@ def seconds(logger: str, run_dir: Path) -> float:
     return time.perf_counter() - start
 
 
-def main(repeats: int) -> None:
+def main(argv: list[str]) -> None:
+    if len(argv) > 1 or (argv and not (argv[0].isdigit() and int(argv[0]) > 0)):
+        raise ConfigError(f"usage: scripts/bench_loggers.py [repeats, a positive integer], got {' '.join(argv)}")
+    repeats = int(argv[0]) if argv else 2
     print("| logger | " + " | ".join(f"run {i + 1} (s)" for i in range(repeats)) + " |")
     print("|---|" + "---|" * repeats)
     with tempfile.TemporaryDirectory() as tmp:
@@ -35,4 +41,4 @@ def main(repeats: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    report_user_errors(main, sys.argv[1:])

@@ -19,6 +19,7 @@ import torch
 
 from gansuite.benchmark import compose_config
 from gansuite.data.images import TorchvisionImages
+from gansuite.entry import report_user_errors
 from gansuite.metrics import inception
 from gansuite.metrics.image_metrics import ImageMetrics
 from gansuite.modules.loading import build_model
@@ -95,4 +96,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main)

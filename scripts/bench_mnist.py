@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gansuite.benchmark import print_row, print_table, train_timed
+from gansuite.entry import report_user_errors
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ["model=dcgan", "data=mnist", "metrics.extractor=classifier", "steps=3000", "metrics.every_n_updates=3000"]
@@ -52,4 +53,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main)

@@ -23,6 +23,7 @@ from omegaconf import DictConfig
 
 from gansuite.benchmark import build_run, compose_config, device_clock, write_table
 from gansuite.data.images import random_hflip, to_model_range
+from gansuite.entry import report_user_errors
 from gansuite.modules.optimizers import build_optimizer
 from gansuite.regularizers import CriticBatch
 from gansuite.train import build_trainer
@@ -173,4 +174,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main)

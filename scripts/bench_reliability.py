@@ -15,6 +15,7 @@ from PIL import Image
 
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.data.image_folder import list_images, readable_images
+from gansuite.entry import report_user_errors
 from gansuite.losses import NonSaturatingLoss
 from gansuite.modules.gan import GAN
 from gansuite.nets import build_discriminator, build_generator
@@ -97,4 +98,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main)

@@ -20,6 +20,7 @@ from hydra.utils import instantiate
 from lightning import Callback
 
 from gansuite.benchmark import CountFlops, build_run, compose_config, device_clock, write_table
+from gansuite.entry import report_user_errors
 
 FLAGS = ("on_device", "bf16", "channels_last", "compile")
 VARIANTS = {
@@ -133,4 +134,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main)

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gansuite.benchmark import print_row, print_table, train_timed
+from gansuite.entry import report_user_errors
 
 ROOT = Path(__file__).resolve().parents[1]
 LOSSES = {
@@ -89,4 +90,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main)

@@ -23,6 +23,7 @@ from hydra.utils import instantiate
 from lightning import Callback, Trainer
 from torchvision.io import write_png
 
+from gansuite.entry import report_user_errors
 from gansuite.modules.loading import build_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,4 +90,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main)

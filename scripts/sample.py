@@ -18,7 +18,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from torch import Tensor
 
-from gansuite.entry import report_user_errors
+from gansuite.entry import check_writable, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
@@ -86,6 +86,7 @@ def main(argv: list[str]) -> Path:
     existing = [path for path in (out.with_suffix(".png"), out.with_suffix(".npz")) if path.exists()]
     if existing and not args.overwrite:
         raise ConfigError(f"{existing[0]} already exists: pass out=<another path>, or overwrite=true to replace it")
+    check_writable(out.parent, "out")
     out.parent.mkdir(parents=True, exist_ok=True)
     z = latents(args, module.latent_dim)
     samples = module.generate(z).cpu()

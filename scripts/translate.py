@@ -18,7 +18,7 @@ from torchvision.transforms import InterpolationMode, v2
 from gansuite.data.image_folder import list_images
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import ImageFileDomain
-from gansuite.entry import report_user_errors
+from gansuite.entry import check_writable, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.plots import save_image_grid
@@ -67,6 +67,7 @@ def translate_folder(
             f"{existing[0]} already exists ({len(existing)} of the {len(outputs)} outputs do): choose an empty output "
             "folder, or pass overwrite=true to replace them"
         )
+    check_writable(target, "output")
     channels, height, width = module.data_shape
     images = ImageFileDomain(files, channels)
     resize = v2.Resize([height, width], interpolation=InterpolationMode.BICUBIC, antialias=True)

@@ -30,8 +30,8 @@ from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError, DataError, DivergenceError
 
 USER_ERRORS = (ConfigError, DataError, DivergenceError)
-# Failures to write that the user fixes (a folder they cannot write, a full disk), not bugs.
-UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+# File-system refusals the user fixes (a folder without access, a read-only or full disk), not bugs.
+REFUSED = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 OTHER_CONFIG_FLAGS = ("--config-name", "-cn", "--config-path", "-cp", "--config-dir", "-cd")
 HYDRA_INFO_FLAGS = {"--help", "-h", "--hydra-help", "--info", "-i", "--cfg", "-c", "--shell-completion", "-sc"}
 
@@ -41,11 +41,11 @@ def user_error(error: BaseException | None) -> BaseException | None:
     while error is not None:
         if isinstance(error, USER_ERRORS):
             return error
-        if isinstance(error, OSError) and error.errno in UNWRITABLE:
+        if isinstance(error, OSError) and error.errno in REFUSED:
             where = f" {error.filename}" if error.filename else ""
             return ConfigError(
-                f"cannot write{where} ({os.strerror(error.errno)}): free some space or write the run elsewhere "
-                "with hydra.run.dir=<a writable folder> (scripts: out=/output=)"
+                f"the file system refused{where} ({os.strerror(error.errno)}): give access or free space there, or "
+                "write the run elsewhere with hydra.run.dir=<a writable folder> (scripts: out= or output=)"
             )
         error = error.__cause__
     return None
@@ -139,18 +139,17 @@ def explain(error: Exception, config_name: str, overrides: list[str]) -> str:
     return f"{message.strip().splitlines()[0]}: check the overrides"
 
 
-def check_writable(run_dir: Path) -> None:
-    """The run directory can be created and written: a folder made and removed in its nearest existing folder (a
-    real write: permission bits say nothing to root, or of read-only and virtual filesystems)."""
-    existing = run_dir.absolute()
+def check_writable(folder: Path, key: str) -> None:
+    """`folder` (set by `key`) can be created and written: a folder made and removed in its nearest existing folder
+    (a real write: permission bits say nothing to root, or of read-only and virtual filesystems)."""
+    existing = folder.absolute()
     while not existing.exists():
         existing = existing.parent
     try:
         os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".gansuite-write-check-"))
     except OSError as error:
         raise ConfigError(
-            f"cannot write the run directory {run_dir} ({existing}: {error.strerror}): "
-            "set hydra.run.dir=<a writable folder>"
+            f"cannot write {folder} ({existing}: {error.strerror}): set {key}=<a writable folder>"
         ) from None
 
 
@@ -182,7 +181,7 @@ def check_command_line(argv: list[str], config_name: str, validate: Callable[[Di
     run_dir = Path(OmegaConf.select(cfg, "hydra.run.dir"))
     if OmegaConf.select(cfg, "hydra.output_subdir") == ".hydra":  # resume= records itself beside, in .hydra/resume-*
         check_unused(run_dir, "hydra.run.dir", ".hydra/config.yaml")
-    check_writable(run_dir)
+    check_writable(run_dir, "hydra.run.dir")
     if validate is not None:
         HydraConfig.instance().set_config(cfg)  # for the config's ${hydra:...} interpolations
         with open_dict(cfg):

@@ -49,7 +49,7 @@ TABLE = [
         "ckpt_path=run/gen_step=1.ckpt",
         "cannot read the override 'ckpt_path=run/gen_step=1.ckpt' (mismatched input '=' expecting <EOF>)",
     ),
-    BadInput("train.py", "hydra.run.dir=/proc/gansuite", "cannot write the run directory /proc/gansuite"),
+    BadInput("train.py", "hydra.run.dir=/proc/gansuite", "cannot write /proc/gansuite (/proc: No such file or dir"),
     BadInput(
         "train.py",
         "hydra.run.dir={toy_run}",
@@ -128,7 +128,17 @@ TABLE = [
         "{tmp}/taken.png already exists: pass out=<another path>, or overwrite=true",
         "ckpt_path={toy_ckpt} out={tmp}/taken overwrite=true",
     ),
+    BadInput(
+        "scripts/sample.py",
+        "ckpt_path={toy_ckpt} out=/proc/gansuite/grid",
+        "cannot write /proc/gansuite (/proc: No such file or directory): set out=<a writable folder>",
+    ),
     BadInput("scripts/translate.py", "ckpt_path={cyclegan_ckpt}", "missing input=..., output=...; usage:"),
+    BadInput(
+        "scripts/translate.py",
+        "ckpt_path={cyclegan_ckpt} input={images} output=/proc/gansuite",
+        "cannot write /proc/gansuite (/proc: No such file or directory): set output=<a writable folder>",
+    ),
     BadInput(
         "scripts/translate.py",
         "ckpt_path={toy_ckpt} input={images} output={tmp}/out",

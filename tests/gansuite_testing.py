@@ -53,3 +53,11 @@ def require_data_dir() -> Path:
     if not (DATA_DIR / "MNIST").is_dir():
         pytest.fail(f"test data missing in {DATA_DIR}: set GANSUITE_DATA_DIR to the shared/data folder")
     return DATA_DIR
+
+
+def readme_offline_commands() -> list[str]:
+    """The README's `python train.py ...` lines marked `# offline`, without the comment, each once: the commands
+    that must run offline as written (test_train_core.py runs them)."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    commands = [line.partition("#")[0].split() for line in lines if "# offline" in line]
+    return list(dict.fromkeys(" ".join(c) for c in commands if c[:2] == ["python", "train.py"]))

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import HANG_GUARD_S, LOG_EVERY_BATCH, QUIET, ROOT, TINY_CONV, TINY_MLP, compose_config
+from gansuite_testing import (
+    HANG_GUARD_S,
+    LOG_EVERY_BATCH,
+    QUIET,
+    ROOT,
+    TINY_CONV,
+    TINY_MLP,
+    compose_config,
+    readme_offline_commands,
+)
 
 from gansuite.train import train
 
@@ -109,13 +118,6 @@ def test_readme_command_trains_the_default_and_leaves_its_outputs(tmp_path):
     assert set(metrics) == {"generator_updates", "val/modes", "val/high_quality", "val/kl"}
     assert "val/modes" in result.stdout and "Final metrics after 600 generator updates" in result.stdout
     assert result.stderr.count(f"run directory: {run_dir}") == 2  # said at the start and at the end
-
-
-def readme_offline_commands() -> list[str]:
-    """The README's `python train.py ...` lines marked `# offline`, without the comment, each once."""
-    lines = (ROOT / "README.md").read_text().splitlines()
-    commands = [line.partition("#")[0].split() for line in lines if "# offline" in line]
-    return list(dict.fromkeys(" ".join(c) for c in commands if c[:2] == ["python", "train.py"]))
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bad_inputs import TABLE, BadInput, markdown, readme_table
-from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_CYCLEGAN, TINY_MLP, TINY_TOY
+from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_CYCLEGAN, TINY_MLP, TINY_TOY, readme_offline_commands
 from PIL import Image
 
 from gansuite.metrics.inception import WEIGHTS_FILE
@@ -70,6 +70,10 @@ def placeholders(tmp_path: Path, trained: dict[str, Path]) -> dict[str, str]:
     }
 
 
+def without_steps(command: str) -> str:
+    return " ".join(word for word in command.split() if not word.startswith("steps="))
+
+
 def filled(text: str, values: dict[str, str]) -> str:
     return text.format(**values)
 
@@ -89,6 +93,9 @@ def check(row: BadInput, tmp_path: Path, trained: dict[str, Path]) -> str | None
         return f"left a run directory behind: {left[0]}"
     if row.fix is None:
         return None
+    if row.fix_is_readme_offline_command:
+        offline = [without_steps(command) for command in readme_offline_commands()]
+        return None if without_steps(f"python train.py {row.fix}") in offline else f"{row.fix!r} not in {offline}"
     entry, arguments = row.entry, shlex.split(filled(row.fix, values))
     if arguments[0].startswith("scripts/"):
         entry, arguments = arguments[0], arguments[1:]

@@ -18,8 +18,10 @@ def train_command(*arguments: str, script: str = "train.py") -> list[str]:
 
 
 def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    """This interpreter's environment with gansuite's src first and no W&B credentials or W&B mode."""
-    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_API_KEY", "WANDB_MODE")}
+    """This interpreter's environment with gansuite's src first and no W&B credentials, mode or service: a W&B run
+    made in this process (in-process tests) sets WANDB_SERVICE, and a child that inherits it registers its runs
+    there, so a killed child's run id stays "in use" for its resumed successor."""
+    env = {k: v for k, v in os.environ.items() if k not in ("WANDB_API_KEY", "WANDB_MODE", "WANDB_SERVICE")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(Path(__file__).parent), env.get("PYTHONPATH", "")])
     env["NETRC"] = str(tmp_path / "no-netrc")  # no ~/.netrc credentials either: W&B must go offline by itself
     return {**env, **extra}

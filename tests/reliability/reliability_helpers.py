@@ -12,6 +12,7 @@ def start_cli_in(folder: Path, *arguments: str) -> subprocess.Popen:
     """`python train.py *arguments` with this checkout's sources, started in `folder` (where ./logs goes)."""
     env = dict(os.environ, WANDB_MODE="offline")
     env.pop("HYDRA_FULL_ERROR", None)  # set, it would make Hydra print tracebacks for its own errors
+    env.pop("WANDB_SERVICE", None)  # this process's W&B service (see ops_helpers.environment): each run its own
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
     command = [sys.executable, str(ROOT / "train.py"), *arguments]
     return subprocess.Popen(command, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

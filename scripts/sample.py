@@ -22,6 +22,7 @@ from gansuite.entry import check_writable, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
+from gansuite.validation import check_positive_int, check_seed
 
 DEFAULTS = {
     "ckpt_path": "???",
@@ -34,7 +35,7 @@ DEFAULTS = {
     "device": "cpu",
     "overwrite": False,
 }
-COUNTS = {"n": "samples to draw", "rows": "interpolations", "steps": "points per interpolation"}
+COUNTS = {"n": "samples to draw, e.g. n=64", "rows": "interpolations, e.g. rows=8", "steps": "points per row, e.g. 10"}
 
 
 def slerp(start: Tensor, end: Tensor, t: Tensor) -> Tensor:
@@ -63,11 +64,8 @@ def parse(argv: list[str]):
         problem = str(error).splitlines()[0]
         raise ConfigError(f"{problem}; usage: scripts/sample.py ckpt_path=<ckpt> [{' '.join(DEFAULTS)}]") from None
     for key, meaning in COUNTS.items():
-        value = args[key]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{key} must be a positive integer ({meaning}), got {value!r}: set e.g. {key}=8")
-    if isinstance(args.seed, bool) or not isinstance(args.seed, int):
-        raise ConfigError(f"seed must be an integer, got {args.seed!r}: set e.g. seed=0")
+        check_positive_int(args[key], key, meaning)
+    check_seed(args.seed)
     return args
 
 

@@ -18,9 +18,10 @@ from torchvision import datasets
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.entry import check_command_line, report_user_errors
 from gansuite.errors import ConfigError
-from gansuite.metrics.classifier import Classifier
+from gansuite.metrics.classifier import TRAINABLE, Classifier
 
-LABELLED = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST}
+# The torchvision dataset of each labelled option, in the order of metrics.classifier.TRAINABLE (its one list).
+LABELLED = dict(zip(TRAINABLE, (datasets.MNIST, datasets.FashionMNIST), strict=True))
 
 
 def check(cfg: DictConfig) -> None:

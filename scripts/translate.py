@@ -22,6 +22,7 @@ from gansuite.entry import check_writable, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.plots import save_image_grid
+from gansuite.validation import check_positive_int
 
 USAGE = "usage: scripts/translate.py ckpt_path=<ckpt> input=<folder> output=<folder> [direction=a2b|b2a]"
 ARGUMENTS = {
@@ -88,9 +89,7 @@ def main(argv: list[str]) -> list[Path]:
     missing = [name for name in ("ckpt_path", "input", "output") if arguments[name] is None]
     if missing:
         raise ConfigError(f"missing {', '.join(f'{name}=...' for name in missing)}; {USAGE}")
-    batch_size = arguments["batch_size"]
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}: set e.g. batch_size=8")
+    check_positive_int(arguments["batch_size"], "batch_size", "images per forward pass, e.g. batch_size=8")
     written = translate_folder(**arguments)
     print(f"translated {len(written)} images ({arguments['direction']}) into {arguments['output']}")
     return written

@@ -23,8 +23,8 @@ from gansuite.errors import ConfigError
 def validate(cfg: DictConfig) -> None:
     """Raises ConfigError naming the first problem in `cfg` and its fix; returns None for a config that can train."""
     _check_missing(cfg)
-    _check_positive_int(cfg.steps, "steps", "the number of generator updates, e.g. steps=5000")
-    _check_seed(cfg.get("seed"))
+    check_positive_int(cfg.steps, "steps", "the number of generator updates, e.g. steps=5000")
+    check_seed(cfg.get("seed"))
     _check_schedules(cfg)
     _check_optimizers(cfg.model)
     _check_model_numbers(cfg.model)
@@ -42,12 +42,12 @@ def _check_missing(cfg: DictConfig) -> None:
         raise ConfigError(f"{key} is required but not set: pass {key}={hint} on the command line")
 
 
-def _check_positive_int(value: Any, key: str, meaning: str) -> None:
+def check_positive_int(value: Any, key: str, meaning: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(f"{key} must be a positive integer ({meaning}), got {value!r}")
 
 
-def _check_seed(seed: Any) -> None:
+def check_seed(seed: Any) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise ConfigError(f"seed must be an integer in [0, 2**32), got {seed!r}: set e.g. seed=0")
 
@@ -60,7 +60,7 @@ def _check_schedules(cfg: DictConfig) -> None:
             for key, value in node.items():
                 key_path = f"{path}.{key}" if path else str(key)
                 if str(key).startswith("every_n") and value is not None:
-                    _check_positive_int(OmegaConf.select(cfg, key_path), key_path, "a period in generator updates")
+                    check_positive_int(OmegaConf.select(cfg, key_path), key_path, "a period in generator updates")
                 walk(value, key_path)
         elif isinstance(node, list):
             for index, value in enumerate(node):
@@ -89,7 +89,7 @@ def _check_optimizers(model: DictConfig) -> None:
 def _check_model_numbers(model: DictConfig) -> None:
     latent_dim = model.get("latent_dim")
     if latent_dim is not None:
-        _check_positive_int(latent_dim, "model.latent_dim", "the size of the noise vector, e.g. 64")
+        check_positive_int(latent_dim, "model.latent_dim", "the size of the noise vector, e.g. 64")
     weight = model.get("feature_matching")
     if weight is not None and weight < 0:
         raise ConfigError(
@@ -105,7 +105,7 @@ def _check_batch_size(data: DictConfig) -> None:
     batch_size = data.get("batch_size")
     if batch_size is None:
         return
-    _check_positive_int(batch_size, "data.batch_size", "samples per step, e.g. 64")
+    check_positive_int(batch_size, "data.batch_size", "samples per step, e.g. 64")
     num_samples = data.get("num_samples")
     if num_samples is not None and batch_size > num_samples:
         raise ConfigError(

@@ -74,18 +74,18 @@ def default_weights(dataset: str) -> Path:
 def resolve_weights(dataset: str, path: str | None) -> Path:
     """The classifier file for `dataset`: `path` when given, else the one shipped in the package."""
     weights = Path(path) if path else default_weights(dataset)
-    if not weights.is_file() and dataset not in TRAINABLE:
+    if weights.is_file():
+        return weights
+    if dataset not in TRAINABLE:
         raise ConfigError(
             f"no classifier weights for {dataset} at {weights}, and scripts/train_classifier.py trains only on "
             f"labelled data ({', '.join(TRAINABLE)}): pass metrics.classifier_weights=<a classifier of this data> "
             "or use metrics.extractor=inception"
         )
-    if not weights.is_file():
-        raise ConfigError(
-            f"no classifier weights for {dataset} at {weights}: train them with "
-            f"`python scripts/train_classifier.py data={dataset}` and pass metrics.classifier_weights=<that file>"
-        )
-    return weights
+    raise ConfigError(
+        f"no classifier weights for {dataset} at {weights}: train them with "
+        f"`python scripts/train_classifier.py data={dataset}` and pass metrics.classifier_weights=<that file>"
+    )
 
 
 class ClassifierFeatures(nn.Module):

@@ -40,7 +40,8 @@ def resolve_weights(path: str | None, offline_fix: str = "metrics=none trains wi
         if digest != SHA256_PREFIX:
             raise ConfigError(
                 f"the Inception weights {cached} are damaged or truncated (sha256 {digest}..., expected "
-                f"{SHA256_PREFIX}...): delete the file and run again to download it, or copy a sound one there"
+                f"{SHA256_PREFIX}...): delete the file and run again to download it, or copy a sound one there; "
+                f"offline, {offline_fix}"
             )
         return cached
     cached.parent.mkdir(parents=True, exist_ok=True)
@@ -111,8 +112,9 @@ class InceptionFeatures(nn.Module):
             raise ConfigError(
                 f"cannot load the Inception weights {weights} ({reason}): pass the path of a sound {WEIGHTS_FILE}"
             ) from error
-        self.identity = f"inception-v3-compat-{file_digest(weights)}"
-        self.description = f"inception-v3-compat ({weights.name}, sha256 {file_digest(weights)}...)"
+        digest = file_digest(weights)
+        self.identity = f"inception-v3-compat-{digest}"
+        self.description = f"inception-v3-compat ({weights.name}, sha256 {digest}...)"
         self.resize = RESIZE
 
     def forward(self, images: Tensor) -> tuple[Tensor, Tensor]:

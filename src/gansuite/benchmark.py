@@ -41,7 +41,7 @@ def build_run(cfg: DictConfig) -> tuple[L.LightningDataModule, LightningModule]:
     L.seed_everything(cfg.seed)
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
-    return datamodule, build_model(cfg, datamodule.shape)
+    return datamodule, build_model(cfg, datamodule.shape, getattr(datamodule, "num_classes", None))
 
 
 def device_clock(device: torch.device) -> float:

@@ -41,11 +41,12 @@ def train(cfg: DictConfig) -> float | None:
     validate(cfg)
     L.seed_everything(cfg.seed, workers=True)
     datamodule = instantiate(cfg.data)
-    module = build_model(cfg, datamodule.shape)
+    num_classes = getattr(datamodule, "num_classes", None)
+    module = build_model(cfg, datamodule.shape, num_classes)
     # metrics=none leaves only the protocol keys an experiment sets (a node without _target_): no evaluation.
     evaluation = instantiate(cfg.metrics) if cfg.get("metrics", {}).get("_target_") else None
     callbacks = [instantiate(c) for c in cfg.callbacks.values()]
-    callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape))
+    callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape, num_classes))
     if evaluation is not None:
         callbacks.insert(0, evaluation)  # before the checkpoints, so they see this step's metrics
     callbacks.insert(0, DivergenceGuard())  # first, so nothing evaluates or saves a NaN state

@@ -30,6 +30,7 @@ def validate(cfg: DictConfig) -> None:
     _check_model_numbers(cfg.model)
     _check_batch_size(cfg.data)
     _check_domains(_target(cfg.model, "model"), _target(cfg.data, "data"))
+    _check_labels(cfg.model, cfg.data)
     _target(cfg.loss, "loss")
     _check_checkpoint(cfg.get("ckpt_path"))
 
@@ -111,6 +112,25 @@ def _check_batch_size(data: DictConfig) -> None:
         raise ConfigError(
             f"data.batch_size={batch_size} is larger than the dataset (data.num_samples={num_samples}): lower "
             "data.batch_size or raise data.num_samples"
+        )
+
+
+def _check_labels(model: DictConfig, data: DictConfig) -> None:
+    """A conditional model needs data that yields labels (`data.labels`: true for the torchvision datasets, folders
+    for an image folder); the nets check the same once the data is read (an image folder's class subfolders)."""
+    conditioning = model.get("conditioning", "none")
+    if conditioning in (None, "none"):
+        return
+    if data.get("labels") in (None, False, "none"):
+        if "labels" not in data:
+            fix = "use a labelled dataset such as data=mnist"
+        elif "path" in data:
+            fix = "set data.labels=folders (one subfolder per class)"
+        else:
+            fix = "set data.labels=true"
+        raise ConfigError(
+            f"model.conditioning={conditioning} trains on labels, but this data yields none: {fix}, or set "
+            "model.conditioning=none"
         )
 
 

@@ -7,12 +7,17 @@ from lightning import Callback, LightningModule, Trainer
 
 
 class RunConfig(Callback):
-    def __init__(self, config: dict[str, Any], data_shape: tuple[int, ...]) -> None:
+    def __init__(self, config: dict[str, Any], data_shape: tuple[int, ...], num_classes: int | None = None) -> None:
         self.config = config
         self.data_shape = tuple(data_shape)
+        self.num_classes = num_classes
 
     def on_save_checkpoint(self, trainer: Trainer, pl_module: LightningModule, checkpoint: dict[str, Any]) -> None:
-        checkpoint["gansuite"] = {"config": self.config, "data_shape": list(self.data_shape)}
+        checkpoint["gansuite"] = {
+            "config": self.config,
+            "data_shape": list(self.data_shape),
+            "num_classes": self.num_classes,
+        }
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         for logger in trainer.loggers:

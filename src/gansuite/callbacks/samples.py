@@ -10,7 +10,8 @@ from gansuite.plots import plot_toy, save_image_grid
 class SampleGrid(Callback):
     """Every `every_n_updates` generator updates and at the end, writes `dirpath/gen_step_NNNNNN.png`.
 
-    Images come from the model's fixed noise, so grids are comparable along the run. Toy runs plot
+    Images come from the model's fixed noise, so grids are comparable along the run (a conditional model's grid has
+    one row per class). Toy runs plot
     `num_points` fresh samples against as many real ones and also leave `real_vs_generated.png` beside dirpath.
     """
 
@@ -25,7 +26,8 @@ class SampleGrid(Callback):
     def draw(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
         """Writes the picture to `path`; subclasses show other things on the same schedule."""
         if len(pl_module.data_shape) == 3:
-            save_image_grid(pl_module.generate(pl_module.fixed_noise), path)
+            images, per_row = pl_module.fixed_samples()
+            save_image_grid(images, path, nrow=per_row)
         else:
             real = trainer.datamodule.sample(self.num_points)
             plot_toy(real, pl_module.sample(self.num_points), path, f"{path.stem}")

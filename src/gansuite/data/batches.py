@@ -2,6 +2,8 @@
 
 `tensor_loader` serves a host tensor through a DataLoader; `DeviceBatches` serves a tensor that already lives on
 the training device, drawing the shuffle there too, so a step costs one gather and no worker, host copy or collate.
+Both also serve a tuple of tensors with one row per item (images and their labels): each batch is then the tuple
+of the same rows of each.
 """
 
 from collections.abc import Iterator
@@ -12,25 +14,39 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 
 from gansuite.errors import ConfigError
 
+#: One tensor, or a tuple of tensors of equal length whose rows belong together (images, labels).
+Rows = Tensor | tuple[Tensor, ...]
 
-def _check_batch_size(data: Tensor, batch_size: int) -> None:
-    if batch_size > len(data):
+
+def take(data: Rows, indices: Tensor) -> Rows:
+    """The rows `indices` of `data` (of each tensor of a tuple)."""
+    if isinstance(data, Tensor):
+        return data.index_select(0, indices)
+    return tuple(tensor.index_select(0, indices) for tensor in data)
+
+
+def num_rows(data: Rows) -> int:
+    return len(data) if isinstance(data, Tensor) else len(data[0])
+
+
+def _check_batch_size(data: Rows, batch_size: int) -> None:
+    if batch_size > num_rows(data):
         raise ConfigError(
-            f"data.batch_size={batch_size} is larger than the dataset ({len(data)} items): lower data.batch_size"
+            f"data.batch_size={batch_size} is larger than the dataset ({num_rows(data)} items): lower data.batch_size"
         )
 
 
 class TensorBatches(Dataset):
     """Indexed by a list of row indices; returns those rows as one batch."""
 
-    def __init__(self, data: Tensor) -> None:
+    def __init__(self, data: Rows) -> None:
         self.data = data
 
     def __len__(self) -> int:
-        return len(self.data)
+        return num_rows(self.data)
 
-    def __getitem__(self, indices: list[int]) -> Tensor:
-        return self.data[torch.as_tensor(indices)]
+    def __getitem__(self, indices: list[int]) -> Rows:
+        return take(self.data, torch.as_tensor(indices))
 
 
 class ShuffledBatches(Sampler[Tensor]):
@@ -56,10 +72,10 @@ class ShuffledBatches(Sampler[Tensor]):
         return iter(order[: len(self) * self.batch_size].split(self.batch_size))
 
 
-def tensor_loader(data: Tensor, batch_size: int) -> DataLoader:
+def tensor_loader(data: Rows, batch_size: int) -> DataLoader:
     """Shuffled full batches of `data` (the last partial batch dropped, so every step sees `batch_size` rows)."""
     _check_batch_size(data, batch_size)
-    sampler = ShuffledBatches(len(data), batch_size, seed=torch.initial_seed())  # seed_everything's seed
+    sampler = ShuffledBatches(num_rows(data), batch_size, seed=torch.initial_seed())  # seed_everything's seed
     return DataLoader(TensorBatches(data), sampler=sampler, batch_size=None)
 
 
@@ -71,7 +87,7 @@ class DeviceBatches:
     stay on the device: iterating never synchronises with the host.
     """
 
-    def __init__(self, data: Tensor, batch_size: int, rank: int = 0, world_size: int = 1) -> None:
+    def __init__(self, data: Rows, batch_size: int, rank: int = 0, world_size: int = 1) -> None:
         _check_batch_size(data, batch_size * world_size)
         self.data = data
         self.batch_size = batch_size
@@ -79,10 +95,11 @@ class DeviceBatches:
         self.world_size = world_size
 
     def __len__(self) -> int:
-        return len(self.data) // self.world_size // self.batch_size
+        return num_rows(self.data) // self.world_size // self.batch_size
 
-    def __iter__(self):
-        order = torch.randperm(len(self.data), device=self.data.device)
+    def __iter__(self) -> Iterator[Rows]:
+        first = self.data if isinstance(self.data, Tensor) else self.data[0]
+        order = torch.randperm(len(first), device=first.device)
         batches = order[self.rank :: self.world_size][: len(self) * self.batch_size].view(len(self), self.batch_size)
         for indices in batches:
-            yield self.data.index_select(0, indices)
+            yield take(self.data, indices)

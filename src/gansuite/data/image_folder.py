@@ -3,11 +3,15 @@
 Unreadable files stop the run with their path before training starts (a header check of every file at setup), or
 are skipped with a count when `skip_corrupt` is set. A file whose header reads but whose pixels do not (a truncated
 JPEG) is only found when loaded: it stops the run then, or is replaced by the next file with a warning.
+
+`labels=folders` reads the folder as torchvision's ImageFolder does: one subfolder per class, classes in sorted
+order of their names, every image under a class's subfolder (at any depth) of that class.
 """
 
 import warnings
 from pathlib import Path
 
+import torch
 from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
@@ -18,6 +22,7 @@ from gansuite.data.pixels import to_uint8
 from gansuite.errors import DataError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+LABEL_SOURCES = ("none", "folders")
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -64,6 +69,25 @@ def readable_images(files: list[Path], skip_corrupt: bool) -> list[Path]:
     return [path for path in files if path not in broken]
 
 
+def folder_labels(root: Path, files: list[Path]) -> tuple[list[str], list[int]]:
+    """The class names (the sorted subfolders of `root` that hold images) and each file's class index; a DataError
+    naming the file when one lies in `root` itself, outside every class folder."""
+    names = sorted({path.relative_to(root).parts[0] for path in files if len(path.relative_to(root).parts) > 1})
+    loose = next((path for path in files if len(path.relative_to(root).parts) == 1), None)
+    if loose is not None:
+        raise DataError(
+            f"data.labels=folders reads one subfolder per class, but {loose} lies in {root} itself: move it into "
+            "its class's subfolder, or set data.labels=none"
+        )
+    if len(names) < 2:
+        raise DataError(
+            f"data.labels=folders found {len(names)} class subfolder(s) in {root}: a conditional model needs at "
+            "least two (one subfolder per class), or set data.labels=none"
+        )
+    index = {name: i for i, name in enumerate(names)}
+    return names, [index[path.relative_to(root).parts[0]] for path in files]
+
+
 class ImageFiles(Dataset):
     """Image files as uint8 (C, size, size): shorter side resized to `size`, then center-cropped.
 
@@ -72,8 +96,17 @@ class ImageFiles(Dataset):
     sRGB or grayscale reading is refused with its path.
     """
 
-    def __init__(self, files: list[Path], size: int, channels: int = 3, skip_corrupt: bool = False) -> None:
+    def __init__(
+        self,
+        files: list[Path],
+        size: int,
+        channels: int = 3,
+        skip_corrupt: bool = False,
+        labels: list[int] | None = None,
+    ) -> None:
+        """`labels`: each file's class; the items are then `(image, label)` pairs."""
         self.files = files
+        self.labels = labels
         self.channels = channels
         self.skip_corrupt = skip_corrupt
         self.transform = v2.Compose([v2.Resize(size, antialias=True), v2.CenterCrop(size)])
@@ -81,12 +114,14 @@ class ImageFiles(Dataset):
     def __len__(self) -> int:
         return len(self.files)
 
-    def __getitem__(self, index: int) -> Tensor:
+    def __getitem__(self, index: int) -> Tensor | tuple[Tensor, int]:
         for offset in range(len(self.files)):
-            path = self.files[(index + offset) % len(self.files)]
+            position = (index + offset) % len(self.files)
+            path = self.files[position]
             try:
                 with Image.open(path) as image:
-                    return self.transform(to_uint8(image, self.channels, path))
+                    pixels = self.transform(to_uint8(image, self.channels, path))
+                return pixels if self.labels is None else (pixels, self.labels[position])
             except OSError as error:
                 if not self.skip_corrupt:
                     raise DataError(
@@ -105,22 +140,39 @@ class ImageFolder(ImageDataModule):
         batch_size: int = 64,
         num_workers: int = 2,
         skip_corrupt: bool = False,
+        labels: str = "none",
     ) -> None:
+        """`labels`: none, or folders (one subfolder per class, see the module docstring)."""
+        if labels not in LABEL_SOURCES:
+            raise DataError(f"data.labels={labels} is unknown: choose one of {', '.join(LABEL_SOURCES)}")
         super().__init__(image_size, channels, batch_size)
         self.path = Path(path)
         self.num_workers = num_workers
         self.skip_corrupt = skip_corrupt
+        self.label_source = labels
+        self.class_names: list[str] | None = None
         self.dataset: ImageFiles | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if self.dataset is None:
             files = readable_images(list_images(self.path), self.skip_corrupt)
-            self.dataset = ImageFiles(files, self.image_size, self.channels, self.skip_corrupt)
+            labels = None
+            if self.label_source == "folders":
+                self.class_names, labels = folder_labels(self.path, files)
+            self.dataset = ImageFiles(files, self.image_size, self.channels, self.skip_corrupt, labels)
             if self.batch_size > len(self.dataset):
                 raise DataError(
                     f"data.batch_size={self.batch_size} is larger than the {len(self.dataset)} images in "
                     f"{self.path}: lower data.batch_size"
                 )
+
+    @property
+    def num_classes(self) -> int | None:
+        """The number of class subfolders with labels=folders (read on first use), else None."""
+        if self.label_source == "none":
+            return None
+        self.setup()
+        return len(self.class_names)
 
     def train_dataloader(self) -> DataLoader:
         return DataLoader(
@@ -131,3 +183,10 @@ class ImageFolder(ImageDataModule):
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
+
+    def split_labels(self, train: bool) -> Tensor:
+        """Every image's class (the folder has one split, read as the training split)."""
+        self.setup()
+        if self.dataset.labels is None:
+            raise DataError(f"the images in {self.path} have no labels: set data.labels=folders (one subfolder per class)")
+        return torch.tensor(self.dataset.labels)

@@ -1,4 +1,8 @@
-"""Image datamodules: batches travel as uint8 and become floats in [-1, 1] on the device, after the transfer."""
+"""Image datamodules: batches travel as uint8 and become floats in [-1, 1] on the device, after the transfer.
+
+A labelled datamodule (`num_classes` set) yields `(images, labels)` batches, labels as int64 class indices; an
+unlabelled one yields the images alone. Conditional models need the labels; the others ignore them.
+"""
 
 from pathlib import Path
 
@@ -46,7 +50,14 @@ def resize_uint8(images: Tensor, size: int) -> Tensor:
 
 
 class ImageDataModule(LightningDataModule):
-    """Shared by every image source: the shape, and the uint8 -> [-1, 1] conversion on the device."""
+    """Shared by every image source: the shape, the classes, and the uint8 -> [-1, 1] conversion on the device.
+
+    A labelled subclass sets `num_classes` and implements `split_labels` (the class of every image of a split, in
+    the order of its images), from which `class_frequencies` follows.
+    """
+
+    #: How many classes the labels name; None when the data has no labels.
+    num_classes: int | None = None
 
     def __init__(self, image_size: int, channels: int, batch_size: int) -> None:
         super().__init__()
@@ -58,15 +69,31 @@ class ImageDataModule(LightningDataModule):
     def shape(self) -> tuple[int, ...]:
         return (self.channels, self.image_size, self.image_size)
 
-    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
-        return to_model_range(batch)
+    def split_labels(self, train: bool) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no labels")
+
+    def class_frequencies(self) -> Tensor:
+        """The share of each class among the training images (float64, sums to 1): generated labels follow it."""
+        counts = torch.bincount(self.split_labels(train=True), minlength=self.num_classes).double()
+        return counts / counts.sum()
+
+    def on_after_batch_transfer(self, batch: Tensor | tuple[Tensor, Tensor], dataloader_idx: int):
+        if isinstance(batch, Tensor):
+            return self.prepare_images(batch)
+        images, labels = batch
+        return self.prepare_images(images), labels
+
+    def prepare_images(self, images: Tensor) -> Tensor:
+        """uint8 batch on the device -> what the model trains on; subclasses add their augmentation."""
+        return to_model_range(images)
 
 
 class TorchvisionImages(ImageDataModule):
     """MNIST, Fashion-MNIST or CIFAR-10, held in memory as one uint8 tensor resized once to `image_size`.
 
     `on_device` (true, false or auto) serves the batches from a copy on the training device (`DeviceBatches`)
-    instead of a host DataLoader. `random_flip` mirrors half the images of each batch, on the device.
+    instead of a host DataLoader. `random_flip` mirrors half the images of each batch, on the device. `labels`
+    yields each image's class with it (the ten classes of each of these datasets).
     """
 
     def __init__(
@@ -80,6 +107,7 @@ class TorchvisionImages(ImageDataModule):
         base_folder: str | None = None,
         on_device: bool | str = "auto",
         random_flip: bool = False,
+        labels: bool = True,
     ) -> None:
         if on_device not in (True, False, "auto"):
             raise ConfigError(f"data.on_device must be true, false or auto, got {on_device!r}")
@@ -91,12 +119,21 @@ class TorchvisionImages(ImageDataModule):
         self.base_folder = base_folder
         self.on_device = on_device
         self.random_flip = random_flip
+        self.num_classes = sources.NUM_CLASSES if labels else None
         self.images: Tensor | None = None
+        self.labels: Tensor | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if self.images is None:
-            raw = sources.load(self.name, self.root, self.train, self.download, self.base_folder)
+            raw, self.labels = sources.load_labelled(self.name, self.root, self.train, self.download, self.base_folder)
             self.images = resize_uint8(raw, self.image_size)
+
+    def split_labels(self, train: bool) -> Tensor:
+        """The class of every image of the train or the test split, in the order of `split_images`."""
+        if train == self.train:
+            self.setup()
+            return self.labels
+        return sources.load_labelled(self.name, self.root, train, self.download, self.base_folder)[1]
 
     def split_images(self, train: bool) -> Tensor:
         """All images of the train or the test split at `image_size`, whichever split this module trains on."""
@@ -108,11 +145,13 @@ class TorchvisionImages(ImageDataModule):
     def train_dataloader(self) -> DataLoader | DeviceBatches:
         trainer = self.trainer
         device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        rows = self.images if self.num_classes is None else (self.images, self.labels)
         if wants_on_device(self.on_device, self.images, device):
             rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
-            return DeviceBatches(self.images.to(device), self.batch_size, rank, world_size)
-        return tensor_loader(self.images, self.batch_size)
+            on_device = rows.to(device) if isinstance(rows, Tensor) else tuple(t.to(device) for t in rows)
+            return DeviceBatches(on_device, self.batch_size, rank, world_size)
+        return tensor_loader(rows, self.batch_size)
 
-    def on_after_batch_transfer(self, batch: Tensor, dataloader_idx: int) -> Tensor:
-        images = super().on_after_batch_transfer(batch, dataloader_idx)
+    def prepare_images(self, images: Tensor) -> Tensor:
+        images = super().prepare_images(images)
         return random_hflip(images) if self.random_flip else images

@@ -16,6 +16,8 @@ from gansuite.errors import DataError
 _TORCHVISION = {"mnist": datasets.MNIST, "fashion_mnist": datasets.FashionMNIST, "cifar10": datasets.CIFAR10}
 _CHANNELS = {"mnist": 1, "fashion_mnist": 1, "cifar10": 3}
 CIFAR10_FOLDER = "cifar-10-batches-py"
+#: MNIST, Fashion-MNIST and CIFAR-10 each have ten classes.
+NUM_CLASSES = 10
 
 
 def channels(name: str) -> int:

@@ -33,14 +33,16 @@ tensor value.
 """
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import torch
 from lightning import LightningModule
 from lightning.fabric.utilities.apply_func import apply_to_collection
 from torch import Tensor, nn
+from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gansuite.augment import DiscriminatorAugment
@@ -69,6 +71,18 @@ def eval_mode(*networks: nn.Module) -> Iterator[None]:
     finally:
         for network, mode in zip(networks, modes, strict=True):
             network.train(mode)
+
+
+def with_labels(network: Callable[..., Tensor], labels: Tensor | None) -> Callable[[Tensor], Tensor]:
+    """`network` as a callable of its inputs alone: a conditional network with `labels` bound, else itself."""
+    return network if labels is None else partial(network, labels=labels)
+
+
+def scores_and_class_logits(critic: nn.Module, x: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
+    """`critic`'s scores of `x` and, for an auxiliary-classifier critic, its class logits (else None)."""
+    if labels is None:
+        return critic(x), None
+    return critic.scores_and_class_logits(x, labels)
 
 
 def check_fits(checkpoint: dict[str, Any], module: nn.Module) -> None:
@@ -119,10 +133,15 @@ class AdversarialModule(LightningModule):
         schedule_d: OptimizerSchedule | None = None,
         channels_last: bool = False,
         compile: bool = False,
+        num_classes: int | None = None,
+        class_loss_weight: float = 1.0,
     ) -> None:
         """`regularizers` (the `regularizers=` group) add their terms to every discriminator loss that
         `discriminator_objective` builds, and `augment` (the `augment=` group) transforms every input of the
-        discriminator there; `schedule_g`/`schedule_d` move the optimizers' learning rates over training."""
+        discriminator there; `schedule_g`/`schedule_d` move the optimizers' learning rates over training.
+        `num_classes`: the classes of labelled data (from the datamodule), for families that condition on them;
+        `class_loss_weight`: the weight of an auxiliary classifier's cross-entropy (ACGAN) in both players' losses.
+        """
         super().__init__()
         self.automatic_optimization = False
         self.loss = loss
@@ -146,6 +165,10 @@ class AdversarialModule(LightningModule):
         self.ema_generator: AveragedModel | None = None
         self.ema_half_life: tuple[float, float | None] | None = None
         self.images_per_generator_update = 0
+        self.num_classes = num_classes
+        if not class_loss_weight >= 0:
+            raise ConfigError(f"model.class_loss_weight must be >= 0 (ACGAN uses 1), got {class_loss_weight}")
+        self.class_loss_weight = class_loss_weight
         self.latest_losses: dict[str, Tensor | float] = {}
 
     # The generator-update clock.
@@ -182,20 +205,31 @@ class AdversarialModule(LightningModule):
 
     # The discriminator's side of every family.
     def discriminator_objective(
-        self, critic: nn.Module, real: Tensor, fake: Tensor
+        self, critic: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None = None
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """The loss of `critic` on a real and a fake batch: both through the augmentation when on, the adversarial
         loss, and each regularizer's term (None on the steps a lazy one skips). Returns the total and the named terms
-        to log. ADA's p and instance noise's sigma follow the real scores and the progress here."""
+        to log. ADA's p and instance noise's sigma follow the real scores and the progress here.
+
+        A conditional critic (gansuite.nets.conditional) scores both batches with `labels` (the fakes were made for
+        the real batch's labels, so a penalty between real and fake points compares one class); the regularizers see
+        it with the labels bound. An auxiliary classifier (ACGAN) adds `class_loss_weight` times its cross-entropy
+        on both batches."""
         if self.augment is not None:
             real, fake = self.augment(real), self.augment(fake)
-        real_scores, fake_scores = critic(real), critic(fake)
+        real_scores, real_logits = scores_and_class_logits(critic, real, labels)
+        fake_scores, fake_logits = scores_and_class_logits(critic, fake, labels)
         loss = self.loss.discriminator_loss(real_scores, fake_scores)
         terms: dict[str, Tensor] = {}
+        if real_logits is not None:
+            terms["train/d_class_loss"] = self.class_loss_weight * (
+                F.cross_entropy(real_logits, labels) + F.cross_entropy(fake_logits, labels)
+            )
+            loss = loss + terms["train/d_class_loss"]
         if self.regularizers:
             # The eager forward: torch.compile's backward cannot be differentiated again (create_graph).
             batch = CriticBatch(
-                critic.forward,
+                with_labels(critic.forward, labels),
                 real.detach(),
                 fake.detach(),
                 real_scores,
@@ -213,16 +247,23 @@ class AdversarialModule(LightningModule):
             terms |= self.augment.log_values()
         return loss, terms
 
-    def adversarial_generator_loss(self, critic: nn.Module, real: Tensor, fake: Tensor) -> Tensor:
+    def adversarial_generator_loss(
+        self, critic: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None = None
+    ) -> Tensor:
         """The generator's adversarial loss on `critic`'s view of `fake` (through the augmentation when on, so the
-        generator learns through it); relativistic losses also read the scores of `real`, a constant for G."""
+        generator learns through it); relativistic losses also read the scores of `real`, a constant for G. With an
+        auxiliary classifier, plus `class_loss_weight` times its cross-entropy on the fakes' intended labels."""
         if self.augment is not None:
             real, fake = self.augment(real), self.augment(fake)
         real_scores = None
         if self.loss.relativistic:
             with torch.no_grad():
-                real_scores = critic(real)
-        return self.loss.generator_loss(critic(fake), real_scores)
+                real_scores = with_labels(critic, labels)(real)
+        fake_scores, fake_logits = scores_and_class_logits(critic, fake, labels)
+        loss = self.loss.generator_loss(fake_scores, real_scores)
+        if fake_logits is not None:
+            loss = loss + self.class_loss_weight * F.cross_entropy(fake_logits, labels)
+        return loss
 
     def end_batch(self, losses: dict[str, Tensor | float]) -> None:
         """What every training_step ends with. Keeps the latest value of each loss (device tensors, detached) and
@@ -282,11 +323,13 @@ class AdversarialModule(LightningModule):
         beta = ema_beta(half_life, rampup, self.images_per_generator_update, images_seen)
         torch._foreach_lerp_(averages, currents, 1.0 - beta)
 
-    def generate(self, inputs: Tensor) -> Tensor:
-        """Outputs of the EMA generator when on, else the generator, for `inputs` in eval mode."""
+    def generate(self, inputs: Tensor, labels: Tensor | None = None) -> Tensor:
+        """Outputs of the EMA generator when on, else the generator, for `inputs` (and the `labels` of a conditional
+        generator) in eval mode."""
         generator = self.generator if self.ema_generator is None else self.ema_generator
         with eval_mode(generator):
-            return generator(inputs.to(self.device))
+            labels = None if labels is None else labels.to(self.device)
+            return with_labels(generator, labels)(inputs.to(self.device))
 
     def sample_noise(self, n: int) -> Tensor:
         return torch.randn(n, self.latent_dim, device=self.device)

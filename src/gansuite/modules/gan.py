@@ -1,8 +1,10 @@
 """One alternating-update recipe for the vanilla GAN, DCGAN, WGAN-GP, SNGAN and the R3GAN-style baseline.
 
-A model is a choice of networks, loss, regularizers, augmentation, n_critic, Lipschitz constraint and optimizers
-(all from config); the training step below is the same for all of them. Every batch updates the discriminator once;
-every `n_critic`-th batch also updates the generator, so a generator update takes `n_critic + 1` optimizer steps.
+A model is a choice of networks, loss, regularizers, augmentation, n_critic, Lipschitz constraint, conditioning and
+optimizers (all from config); the training step below is the same for all of them. Every batch updates the
+discriminator once; every `n_critic`-th batch also updates the generator, so a generator update takes
+`n_critic + 1` optimizer steps. A conditional model (`conditioning` projection, acgan or concat) makes its fakes
+for the real batch's labels, so they follow the real class frequencies.
 """
 
 from collections.abc import Callable
@@ -13,7 +15,8 @@ from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 from gansuite.losses import feature_matching_loss
-from gansuite.modules.base import AdversarialModule
+from gansuite.modules.base import AdversarialModule, with_labels
+from gansuite.nets import check_conditioning
 from gansuite.nets.spectral import is_spectrally_normalized
 
 
@@ -30,11 +33,14 @@ class GAN(AdversarialModule):
         ema_decay: float | None = None,
         ema_half_life_images: float | None = None,
         ema_rampup: float | None = None,
+        conditioning: str = "none",
         **base: Any,
     ) -> None:
-        """`base`: the loss, regularizers, augment, optimizers, schedules, data_shape and speed options of
+        """`conditioning`: none, or how the networks take the class (gansuite.nets.conditional). `base`: the loss,
+        regularizers, augment, optimizers, schedules, data_shape, num_classes and speed options of
         AdversarialModule."""
         super().__init__(**base)
+        self.conditional = check_conditioning(conditioning, self.num_classes)
         if n_critic < 1:
             raise ConfigError(
                 f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"
@@ -43,8 +49,9 @@ class GAN(AdversarialModule):
         self.n_critic = n_critic
         self.weight_clip = weight_clip
         self.feature_matching = feature_matching
-        self.generator = generator(latent_dim=latent_dim, data_shape=self.data_shape)
-        self.discriminator = discriminator(data_shape=self.data_shape)
+        classes = {"num_classes": self.num_classes, "conditioning": conditioning}
+        self.generator = generator(latent_dim=latent_dim, data_shape=self.data_shape, **classes)
+        self.discriminator = discriminator(data_shape=self.data_shape, **classes)
         lipschitz = weight_clip or is_spectrally_normalized(self.discriminator)
         if self.loss.needs_lipschitz and not (lipschitz or any(r.lipschitz for r in self.regularizers.values())):
             raise ConfigError(
@@ -53,23 +60,37 @@ class GAN(AdversarialModule):
                 "model.weight_clip=0.01 or model.discriminator.spectral_norm=true"
             )
         self.keep_ema_of(self.generator, ema_decay, ema_half_life_images, ema_rampup)
-        # A buffer, so the sample grids of a resumed run continue from the same noise.
-        self.register_buffer("fixed_noise", torch.randn(num_fixed_samples, latent_dim))
+        # Buffers, so the sample grids of a resumed run continue from the same noise. A conditional grid has one
+        # row per class, each row the same noise vectors, so a column shows one z across the classes.
+        if self.conditional:
+            columns = max(1, num_fixed_samples // self.num_classes)
+            self.register_buffer("fixed_noise", torch.randn(columns, latent_dim).repeat(self.num_classes, 1))
+            self.register_buffer("fixed_labels", torch.arange(self.num_classes).repeat_interleave(columns))
+        else:
+            self.register_buffer("fixed_noise", torch.randn(num_fixed_samples, latent_dim))
+            self.fixed_labels = None
 
     @property
     def optimizer_steps_per_generator_update(self) -> int:
         return self.n_critic + 1
 
-    def forward(self, z: Tensor) -> Tensor:
-        return self.generator(z)
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
+        return with_labels(self.generator, labels)(z)
 
-    def training_step(self, real: Tensor, batch_idx: int) -> dict[str, Tensor]:
+    def fixed_samples(self) -> tuple[Tensor, int]:
+        """The generated images of the fixed noise (and labels), and how many make one row of their grid."""
+        images = self.generate(self.fixed_noise, self.fixed_labels)
+        return images, len(images) // self.num_classes if self.conditional else 8
+
+    def training_step(self, batch: Tensor | tuple[Tensor, Tensor], batch_idx: int) -> dict[str, Tensor]:
+        real, labels = (batch, None) if isinstance(batch, Tensor) else batch
+        labels = labels if self.conditional else None  # labelled data trains an unconditional model as well
         opt_d, opt_g = self.optimizers()
         generator_turn = self.global_step % self.optimizer_steps_per_generator_update == self.n_critic - 1
         # The generator's graph is kept only on the batches that update it; critic-only batches need its output.
         with torch.set_grad_enabled(generator_turn):
-            fake = self.generator(self.sample_noise(real.shape[0]))
-        d_loss, losses = self.discriminator_objective(self.discriminator, real, fake.detach())
+            fake = self(self.sample_noise(real.shape[0]), labels)
+        d_loss, losses = self.discriminator_objective(self.discriminator, real, fake.detach(), labels)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(d_loss)
         opt_d.step()
@@ -82,7 +103,7 @@ class GAN(AdversarialModule):
 
         if generator_turn:
             self.toggle_optimizer(opt_g)  # no gradients for D's weights in the generator's backward
-            g_loss = self.generator_loss(real, fake)
+            g_loss = self.generator_loss(real, fake, labels)
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(g_loss)
             opt_g.step()
@@ -91,13 +112,14 @@ class GAN(AdversarialModule):
         self.end_batch(losses)
         return outputs
 
-    def generator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
-        g_loss = self.adversarial_generator_loss(self.discriminator, real, fake)
+    def generator_loss(self, real: Tensor, fake: Tensor, labels: Tensor | None = None) -> Tensor:
+        g_loss = self.adversarial_generator_loss(self.discriminator, real, fake, labels)
         if not self.feature_matching:
             return g_loss
+        features = with_labels(self.discriminator.features, labels)
         with torch.no_grad():
-            real_features = self.discriminator.features(real)
-        fake_features = self.discriminator.features(fake)
+            real_features = features(real)
+        fake_features = features(fake)
         return g_loss + self.feature_matching * feature_matching_loss(real_features, fake_features)
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:

@@ -13,9 +13,9 @@ from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule, check_fits
 
 
-def build_model(cfg: DictConfig, data_shape: tuple[int, ...]) -> AdversarialModule:
-    """The model of `cfg` (networks sized from `data_shape`) with its loss, regularizers and discriminator
-    augmentation: the one place they are wired."""
+def build_model(cfg: DictConfig, data_shape: tuple[int, ...], num_classes: int | None = None) -> AdversarialModule:
+    """The model of `cfg` (networks sized from `data_shape`, told the data's `num_classes`) with its loss,
+    regularizers and discriminator augmentation: the one place they are wired."""
     augment = cfg.get("augment")
     return instantiate(
         cfg.model,
@@ -23,6 +23,7 @@ def build_model(cfg: DictConfig, data_shape: tuple[int, ...]) -> AdversarialModu
         regularizers=instantiate(cfg.get("regularizers") or {}),
         augment=instantiate(augment) if augment else None,
         data_shape=data_shape,
+        num_classes=num_classes,
     )
 
 
@@ -33,7 +34,7 @@ def load_module(ckpt_path: str | Path, map_location: str | torch.device = "cpu")
         raise ConfigError(f"{ckpt_path} is not a gansuite checkpoint (it holds no run config)")
     config = OmegaConf.create(checkpoint["gansuite"]["config"])
     data_shape = tuple(checkpoint["gansuite"]["data_shape"])
-    module = build_model(config, data_shape)
+    module = build_model(config, data_shape, checkpoint["gansuite"].get("num_classes"))
     check_fits(checkpoint, module)
     module.load_state_dict(checkpoint["state_dict"])
     return module, config

@@ -5,6 +5,9 @@ device=cpu, and interpolate=true for `rows` latent interpolations of `steps` poi
 (an image grid with one interpolation per row, or for 2-D toy data a scatter plot over the real data) and <out>.npz
 (`samples` in the model's output range and the `latents` they came from), never over existing files unless
 overwrite=true. A run with EMA samples its EMA generator.
+
+A conditional model takes class=<index> (all samples of that class) or class=all (the default: one row per class,
+each row the same latents, about n samples in all); the .npz then also holds the `labels`.
 """
 
 import math
@@ -34,6 +37,7 @@ DEFAULTS = {
     "out": None,
     "device": "cpu",
     "overwrite": False,
+    "class": None,
 }
 COUNTS = {"n": "samples to draw, e.g. n=64", "rows": "interpolations, e.g. rows=8", "steps": "points per row, e.g. 10"}
 
@@ -52,6 +56,21 @@ def latents(args, latent_dim: int) -> Tensor:
     start, end = torch.randn(2, args.rows, 1, latent_dim, generator=generator)
     t = torch.linspace(0, 1, args.steps).view(1, args.steps, 1)
     return slerp(start, end, t).reshape(args.rows * args.steps, latent_dim)
+
+
+def class_labels(args, module, num_rows: int) -> Tensor | None:
+    """The label of each row of latents (None for an unconditional model), from class=<index>|all."""
+    chosen = args["class"]
+    if not getattr(module, "conditional", False):
+        if chosen is not None:
+            raise ConfigError(f"{args.ckpt_path} holds an unconditional model: drop class={chosen}")
+        return None
+    num_classes = module.num_classes
+    if chosen is None or chosen == "all":
+        return torch.arange(num_rows) % num_classes
+    if isinstance(chosen, bool) or not isinstance(chosen, int) or not 0 <= chosen < num_classes:
+        raise ConfigError(f"class must be all or a class index in 0..{num_classes - 1}, got {chosen!r}")
+    return torch.full((num_rows,), chosen)
 
 
 def parse(argv: list[str]):
@@ -86,11 +105,20 @@ def main(argv: list[str]) -> Path:
         raise ConfigError(f"{existing[0]} already exists: pass out=<another path>, or overwrite=true to replace it")
     check_writable(out.parent, "out")
     out.parent.mkdir(parents=True, exist_ok=True)
-    z = latents(args, module.latent_dim)
-    samples = module.generate(z).cpu()
-    np.savez(out.with_suffix(".npz"), samples=samples.numpy(), latents=z.numpy())
+    every_class = getattr(module, "conditional", False) and args["class"] in (None, "all") and not args.interpolate
+    if every_class:  # one row per class, the same latents in every row
+        columns = math.ceil(args.n / module.num_classes)
+        z = latents(OmegaConf.merge(args, {"n": columns}), module.latent_dim).repeat(module.num_classes, 1)
+        labels = torch.arange(module.num_classes).repeat_interleave(columns)
+    else:
+        z = latents(args, module.latent_dim)
+        row_labels = class_labels(args, module, args.rows if args.interpolate else len(z))
+        labels = None if row_labels is None else row_labels.repeat_interleave(len(z) // len(row_labels))
+    samples = module.generate(z, labels).cpu()
+    arrays = {"samples": samples.numpy(), "latents": z.numpy()}
+    np.savez(out.with_suffix(".npz"), **arrays, **({} if labels is None else {"labels": labels.numpy()}))
     if len(module.data_shape) == 3:
-        rows = args.steps if args.interpolate else math.ceil(math.sqrt(len(samples)))
+        rows = args.steps if args.interpolate else columns if every_class else math.ceil(math.sqrt(len(samples)))
         save_image_grid(samples, out.with_suffix(".png"), nrow=rows)
     else:
         datamodule = instantiate(config.data)

@@ -121,7 +121,7 @@ def test_wrong_weights_path_extractor_split_and_monitor_are_config_errors(tmp_pa
         ImageMetrics(num_fake=100, extractor="classifier", dataset="mnist")
     with pytest.raises(ConfigError, match="val/fid_mnist_clf"):
         image_evaluation(10, "val/fid", {"classifier": "_mnist_clf"}, extractor="classifier", dataset="mnist")
-    with pytest.raises(ConfigError, match="trains only on labelled data .mnist, fashion_mnist."):
+    with pytest.raises(ConfigError, match="trains only on mnist, fashion_mnist"):
         ImageMetrics(extractor="classifier", dataset="cifar10")
 
 

@@ -23,8 +23,9 @@ from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import build_model, load_module
 
-# Small conv nets on 16x16 MNIST-shaped images, in batches of 32.
-TINY_MNIST = ["data=mnist", "data.image_size=16", "data.batch_size=32", *TINY_CONV]
+# Small conv nets on 16x16 MNIST-shaped images, in batches of 32; without labels, as the random images that stand
+# in for them below have none.
+TINY_MNIST = ["data=mnist", "data.image_size=16", "data.batch_size=32", "data.labels=false", *TINY_CONV]
 
 
 class ReseedEachBatch(L.Callback):

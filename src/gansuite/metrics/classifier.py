@@ -71,16 +71,22 @@ def default_weights(dataset: str) -> Path:
     return WEIGHTS_DIR / f"{dataset}_classifier.pt"
 
 
-def resolve_weights(dataset: str, path: str | None) -> Path:
-    """The classifier file for `dataset`: `path` when given, else the one shipped in the package."""
+def resolve_weights(dataset: str, path: str | None, wanted_by: str = "metrics.extractor=classifier") -> Path:
+    """The classifier file for `dataset`: `path` when given, else the one shipped in the package. `wanted_by`: the
+    setting that needs it, which the error offers to change."""
     weights = Path(path) if path else default_weights(dataset)
     if weights.is_file():
         return weights
     if dataset not in TRAINABLE:
+        alternative = (
+            "use metrics.extractor=inception"
+            if wanted_by == "metrics.extractor=classifier"
+            else f"set {wanted_by}=false"
+        )
         raise ConfigError(
-            f"no classifier weights for {dataset} at {weights}, and scripts/train_classifier.py trains only on "
-            f"labelled data ({', '.join(TRAINABLE)}): pass metrics.classifier_weights=<a classifier of this data> "
-            "or use metrics.extractor=inception"
+            f"no classifier weights for {dataset} at {weights} ({wanted_by} needs them), and "
+            f"scripts/train_classifier.py trains only on {', '.join(TRAINABLE)}: pass "
+            f"metrics.classifier_weights=<a classifier of this data> or {alternative}"
         )
     raise ConfigError(
         f"no classifier weights for {dataset} at {weights}: train them with "

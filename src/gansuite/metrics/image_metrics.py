@@ -6,6 +6,12 @@ images are quantized to uint8 by rounding, as saved images would be. FID statist
 torchmetrics' IS and KID draw their splits and subsets with torch.randperm and IS reports the unbiased std; here
 they draw them as torch-fidelity does (numpy RandomState(seed), population std), so the values agree with it.
 Real features come from the on-disk cache (real_stats_cache), so a run extracts them once.
+
+A conditional model is sampled with labels: the real evaluation images' own labels, shuffled (seeded) and repeated
+to `num_fake`, so the generated classes follow the real class frequencies (exactly, when num_fake = num_real), and
+two class-aware metrics join the list: intra-class FID (StudioGAN's definition: the mean over classes of the FID
+between that class's real images and the images generated for it, with the same extractor) and label accuracy (the
+share of generated images the dataset's classifier assigns to the class they were generated for).
 """
 
 import hashlib
@@ -126,6 +132,11 @@ def dataset_key(datamodule) -> str:
     )
 
 
+def real_subset(num_images: int, num: int, seed: int) -> Tensor:
+    """The sorted indices of the seeded random subset of `num` images that the metrics score."""
+    return torch.randperm(num_images, generator=torch.Generator().manual_seed(seed))[:num].sort().values
+
+
 def real_image_batches(datamodule, split: str, num: int, batch_size: int, seed: int):
     """`num` real uint8 images of `split` in batches: a seeded random subset when the split holds more."""
     if hasattr(datamodule, "split_images"):
@@ -141,12 +152,48 @@ def real_image_batches(datamodule, split: str, num: int, batch_size: int, seed: 
             f"metrics.num_real={num} but the {split} split of the data holds {len(images)} images: set "
             f"metrics.num_real={len(images)} or less (or use the other split)"
         )
-    chosen = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:num].sort().values
+    chosen = real_subset(len(images), num, seed)
     if isinstance(images, Tensor):
-        batches = (images[indices] for indices in chosen.split(batch_size))
-    else:
-        batches = DataLoader(Subset(images, chosen.tolist()), batch_size=batch_size, num_workers=0)
-    yield from batches
+        yield from (images[indices] for indices in chosen.split(batch_size))
+        return
+    for batch in DataLoader(Subset(images, chosen.tolist()), batch_size=batch_size, num_workers=0):
+        yield batch if isinstance(batch, Tensor) else batch[0]  # a labelled folder's items are (image, label)
+
+
+def real_subset_labels(datamodule, split: str, num: int, seed: int) -> Tensor:
+    """The labels of the images real_image_batches yields, in the same order."""
+    labels = datamodule.split_labels(train=split == "train")
+    return labels[real_subset(len(labels), num, seed)]
+
+
+def fake_labels(real_labels: Tensor, num_fake: int, seed: int) -> Tensor:
+    """The labels to generate: the real subset's labels shuffled (seeded) and repeated to `num_fake`, so the
+    generated classes follow the real frequencies."""
+    shuffled = real_labels[seeded_permutation(len(real_labels), seed, real_labels.device)]
+    return shuffled.repeat(-(-num_fake // len(shuffled)))[:num_fake]
+
+
+def frechet_distance(real: Tensor, fake: Tensor) -> float:
+    """FID between two sets of features, through torchmetrics (float64 statistics)."""
+    metric = FrechetInceptionDistance(feature=Precomputed(real.shape[1]), sync_on_compute=False).to(real.device)
+    metric.update(real, real=True)
+    metric.update(fake, real=False)
+    return float(metric.compute())
+
+
+def intra_class_fid(real: Tensor, real_labels: Tensor, fake: Tensor, labels: Tensor, num_classes: int) -> float:
+    """The mean over classes of the FID between the real and the generated features of that class."""
+    for name, chosen in (("real", real_labels), ("generated", labels)):
+        counts = torch.bincount(chosen, minlength=num_classes)
+        if int(counts.min()) < 2:
+            raise ConfigError(
+                f"intra-class FID needs at least 2 {name} images of every class, but class {int(counts.argmin())} "
+                f"has {int(counts.min())}: raise metrics.num_real and metrics.num_fake"
+            )
+    distances = [
+        frechet_distance(real[real_labels == c], fake[labels == c]) for c in range(num_classes)
+    ]
+    return sum(distances) / num_classes
 
 
 class ImageMetrics:
@@ -170,7 +217,13 @@ class ImageMetrics:
         seed: int = 2020,
         dataset: str = "images",
         name_suffix: str = "",
+        conditioning: str = "none",
+        intra_class_fid: bool = True,
+        label_accuracy: bool = True,
     ) -> None:
+        """`conditioning`: the model's (`model.conditioning`); other than none, the generator is sampled with labels
+        and `intra_class_fid` and `label_accuracy` (with the dataset's classifier: shipped for MNIST and
+        Fashion-MNIST, else `classifier_weights`) are computed too."""
         if extractor not in EXTRACTORS:
             raise ConfigError(f"metrics.extractor={extractor} is unknown: choose one of {', '.join(EXTRACTORS)}")
         if split not in SPLITS:
@@ -185,6 +238,9 @@ class ImageMetrics:
         self.precision_recall, self.prc_neighborhood = precision_recall, prc_neighborhood
         self.cache_dir, self.batch_size, self.seed = cache_dir, batch_size, seed
         self.is_splits, self.kid_subsets, self.kid_subset_size = is_splits, kid_subsets, kid_subset_size
+        self.conditional = conditioning not in (None, "none")
+        self.intra_class_fid = self.conditional and intra_class_fid
+        self.label_accuracy = self.conditional and label_accuracy
         # Resolved now, so missing weights stop a run before training rather than at its first evaluation.
         if extractor == "inception":
             offline_fix = (
@@ -195,6 +251,10 @@ class ImageMetrics:
             self.weights = inception.resolve_weights(inception_weights, offline_fix)
         else:
             self.weights = classifier.resolve_weights(dataset, classifier_weights)
+        if self.label_accuracy:
+            self.classifier_weights = classifier.resolve_weights(dataset, classifier_weights, "metrics.label_accuracy")
+        self.label_classifier: nn.Module | None = None
+        self.real_labels: Tensor | None = None
         self.extractor: nn.Module | None = None
         self.real_features: Tensor | None = None
         self.real_from_cache: bool | None = None
@@ -204,7 +264,10 @@ class ImageMetrics:
         score = "is" if self.extractor_name == "inception" else "cs"
         names = ["fid", score, f"{score}_std", "kid", "kid_std"]
         names += ["precision", "recall"] if self.precision_recall else []
-        return [name + self.name_suffix for name in names]
+        names += ["intra_fid"] if self.intra_class_fid else []
+        names = [name + self.name_suffix for name in names]
+        # Always the dataset's classifier, whichever extractor the FID uses: no suffix to tell apart.
+        return names + (["label_accuracy"] if self.label_accuracy else [])
 
     def protocol(self) -> dict[str, str]:
         """How the numbers were made, for tables and reports."""
@@ -215,6 +278,12 @@ class ImageMetrics:
             "real images": f"{self.num_real} ({self.split} split)",
             "fake images": f"{self.num_fake} (uint8, rounded)",
             "IS splits / KID subsets": f"{self.is_splits} / {self.kid_subsets} x {self.kid_subset_size}",
+            **(
+                {"generated labels": "the real images' labels, shuffled (real class frequencies)"}
+                if self.conditional
+                else {}
+            ),
+            **({"label accuracy": f"argmax of the classifier {self.classifier_weights}"} if self.label_accuracy else {}),
         }
 
     def build_extractor(self, datamodule, device: torch.device) -> nn.Module:
@@ -269,27 +338,48 @@ class ImageMetrics:
             self.inception_score = SeededInceptionScore(self.is_splits, self.seed, sync_on_compute=False).to(device)
         self.fid.update(self.real_features, real=True)
         self.kid.update(self.real_features, real=True)
+        if self.conditional:
+            self.real_labels = real_subset_labels(datamodule, self.split, self.num_real, self.seed).to(device)
+            self.fake_labels = fake_labels(self.real_labels, self.num_fake, self.seed)
+        if self.label_accuracy:
+            self.label_classifier = (
+                self.extractor
+                if self.extractor_name == "classifier"
+                else classifier.ClassifierFeatures(self.dataset, self.classifier_weights, tuple(datamodule.shape))
+            )
+            self.label_classifier = self.label_classifier.to(device).eval().requires_grad_(False)
 
     def generated_batches(self, pl_module: LightningModule):
-        """`num_fake` uint8 samples from seeded noise (the same images every evaluation), with EMA weights if any."""
+        """`num_fake` uint8 samples from seeded noise (the same images every evaluation), with EMA weights if any,
+        and their labels (None for an unconditional model)."""
         noise = torch.Generator(device=pl_module.device).manual_seed(self.seed)
         for start in range(0, self.num_fake, self.batch_size):
             n = min(self.batch_size, self.num_fake - start)
             z = torch.randn(n, pl_module.latent_dim, device=pl_module.device, generator=noise)
-            yield to_uint8(pl_module.generate(z))
+            labels = self.fake_labels[start : start + n] if self.conditional else None
+            yield to_uint8(pl_module.generate(z, labels)), labels
 
     @torch.inference_mode()
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
         self.prepare(datamodule, pl_module.device)
         for metric in (self.fid, self.kid, self.inception_score):
             metric.reset()
-        for images in self.generated_batches(pl_module):
+        correct = 0
+        for images, labels in self.generated_batches(pl_module):
             features, logits = self.features(images)
             self.fid.update(features, real=False)
             self.kid.update(features, real=False)
             self.inception_score.update(logits)
+            if self.label_accuracy:
+                predicted = self.label_classifier(images)[1].argmax(dim=1)
+                correct += int((predicted == labels).sum())
         values = [self.fid.compute(), *self.inception_score.compute(), *self.kid.compute()]
+        fake = dim_zero_cat(self.kid.fake_features)
         if self.precision_recall:
-            fake = dim_zero_cat(self.kid.fake_features)
             values += precision_recall(fake, self.real_features, self.prc_neighborhood)
+        if self.intra_class_fid:
+            num_classes = pl_module.num_classes
+            values.append(intra_class_fid(self.real_features, self.real_labels, fake, self.fake_labels, num_classes))
+        if self.label_accuracy:
+            values.append(correct / self.num_fake)
         return {name: float(value) for name, value in zip(self.names, values, strict=True)}

@@ -188,5 +188,7 @@ class ImageFolder(ImageDataModule):
         """Every image's class (the folder has one split, read as the training split)."""
         self.setup()
         if self.dataset.labels is None:
-            raise DataError(f"the images in {self.path} have no labels: set data.labels=folders (one subfolder per class)")
+            raise DataError(
+                f"the images in {self.path} have no labels: set data.labels=folders (one subfolder per class)"
+            )
         return torch.tensor(self.dataset.labels)

@@ -141,7 +141,6 @@ def real_image_batches(datamodule, split: str, num: int, batch_size: int, seed: 
     """`num` real uint8 images of `split` in batches: a seeded random subset when the split holds more."""
     if hasattr(datamodule, "split_images"):
         images = datamodule.split_images(train=split == "train")
-        batches = None
     else:  # an image folder: one split, read from disk batch by batch
         if split != "train":
             raise ConfigError(f"metrics.split={split}: an image folder has a single split; use metrics.split=train")
@@ -190,9 +189,7 @@ def intra_class_fid(real: Tensor, real_labels: Tensor, fake: Tensor, labels: Ten
                 f"intra-class FID needs at least 2 {name} images of every class, but class {int(counts.argmin())} "
                 f"has {int(counts.min())}: raise metrics.num_real and metrics.num_fake"
             )
-    distances = [
-        frechet_distance(real[real_labels == c], fake[labels == c]) for c in range(num_classes)
-    ]
+    distances = [frechet_distance(real[real_labels == c], fake[labels == c]) for c in range(num_classes)]
     return sum(distances) / num_classes
 
 
@@ -272,18 +269,18 @@ class ImageMetrics:
     def protocol(self) -> dict[str, str]:
         """How the numbers were made, for tables and reports."""
         extractor = self.extractor
+        conditional = {}
+        if self.conditional:
+            conditional["generated labels"] = "the real images' labels, shuffled (real class frequencies)"
+        if self.label_accuracy:
+            conditional["label accuracy"] = f"argmax of the classifier {self.classifier_weights}"
         return {
             "extractor": extractor.description if extractor is not None else f"{self.extractor_name} ({self.weights})",
             "resize": extractor.resize if extractor is not None else "",
             "real images": f"{self.num_real} ({self.split} split)",
             "fake images": f"{self.num_fake} (uint8, rounded)",
             "IS splits / KID subsets": f"{self.is_splits} / {self.kid_subsets} x {self.kid_subset_size}",
-            **(
-                {"generated labels": "the real images' labels, shuffled (real class frequencies)"}
-                if self.conditional
-                else {}
-            ),
-            **({"label accuracy": f"argmax of the classifier {self.classifier_weights}"} if self.label_accuracy else {}),
+            **conditional,
         }
 
     def build_extractor(self, datamodule, device: torch.device) -> nn.Module:

@@ -103,6 +103,17 @@ TABLE = [
         "no classifier weights for images",
         f"{IMAGE_FOLDER} metrics=none",
     ),
+    BadInput(
+        "train.py",
+        f"{IMAGE_FOLDER} metrics=none model.conditioning=projection",
+        "model.conditioning=projection trains on labels, but this data yields none: set data.labels=folders",
+        f"{IMAGE_FOLDER} metrics=none model.conditioning=none",
+    ),
+    BadInput(
+        "train.py",
+        f"{IMAGE_FOLDER} metrics=none model.conditioning=projection data.labels=folders",
+        "data.labels=folders reads one subfolder per class, but",
+    ),
     BadInput("scripts/evaluate.py", "", "ckpt_path is required", "ckpt_path={toy_ckpt} metrics=mode_coverage"),
     BadInput("scripts/evaluate.py", "ckpt_path={toy_ckpt} metrics=none", "metrics=none evaluates nothing"),
     BadInput(

@@ -59,6 +59,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     module.to("cuda" if torch.cuda.is_available() else "cpu")
     with open_dict(cfg):
         cfg.data = run_config.data  # metrics.dataset reads data.name
+        cfg.model = run_config.model  # metrics.conditioning reads model.conditioning
     evaluator = instantiate(cfg.metrics).evaluator
     values = evaluator(module, instantiate(run_config.data))
     rows = {

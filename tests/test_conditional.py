@@ -36,6 +36,7 @@ from gansuite.validation import validate
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import cas  # noqa: E402 -- scripts/ is not a package
+import evaluate  # noqa: E402
 import sample  # noqa: E402
 
 CONDITIONINGS = ["projection", "acgan", "concat"]
@@ -319,3 +320,12 @@ def test_cas_trains_on_generated_images_and_compares_with_real_ones(data_dir: Pa
     # 2000 real images, 80 steps: about 0.9 (measured 0.899); 3 updates of a tiny generator: near chance
     assert scores["real"] > 0.8 and 0 <= scores["generated"] < scores["real"]
     assert math.isfinite(scores["generated"])
+
+
+def test_evaluate_scores_a_conditional_checkpoint_by_class(tmp_path: Path, data_dir, conditional_checkpoint) -> None:
+    sizes = ["metrics.num_fake=200", "metrics.num_real=200", "metrics.kid_subset_size=100"]
+    overrides = [f"ckpt_path={conditional_checkpoint}", "metrics.extractor=classifier", *sizes]
+    cfg = compose_config([*overrides, f"metrics.cache_dir={tmp_path}"], tmp_path, config_name="evaluate")
+    values = evaluate.evaluate(cfg)
+    assert {"fid_mnist_clf", "intra_fid_mnist_clf", "label_accuracy"} <= values.keys()
+    assert values["intra_fid_mnist_clf"] > 0 and 0 <= values["label_accuracy"] <= 1

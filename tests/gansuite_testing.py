@@ -61,3 +61,6 @@ def readme_offline_commands() -> list[str]:
     lines = (ROOT / "README.md").read_text().splitlines()
     commands = [line.partition("#")[0].split() for line in lines if "# offline" in line]
     return list(dict.fromkeys(" ".join(c) for c in commands if c[:2] == ["python", "train.py"]))
+
+
+TINY_PIX2PIX = ["model=pix2pix", "model.generator.ngf=4", "model.discriminator.ndf=4"]

@@ -9,8 +9,9 @@ from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 from gansuite.losses import LeastSquaresLoss, WassersteinLoss
-from gansuite.modules.cyclegan import CycleGAN, linear_decay
+from gansuite.modules.cyclegan import CycleGAN
 from gansuite.modules.image_pool import ImagePool
+from gansuite.modules.translation import linear_decay
 
 
 def test_pool_of_size_zero_passes_images_through() -> None:

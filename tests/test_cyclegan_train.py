@@ -182,7 +182,7 @@ def test_missing_domain_is_a_one_line_cli_error(tmp_path: Path) -> None:
 
 
 def test_single_domain_data_is_a_config_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="translates between two unpaired image domains"):
+    with pytest.raises(ConfigError, match="translates between two image domains"):
         train(compose_config([*CYCLEGAN, "data=cifar10_subset", "steps=1"], tmp_path))
 
 

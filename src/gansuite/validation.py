@@ -6,8 +6,9 @@ raise the same ConfigError: n_critic < 1 and a Wasserstein loss without a Lipsch
 only known once read (data/batches.py).
 
 Two-domain models (image translation such as CycleGAN) and data are matched by markers on their `_target_`: a
-model class that trains on two unpaired domains sets the class attribute `needs_domains = True`; a datamodule class
-that provides two domains has an attribute (or property) named `domains`.
+model class that trains on two domains sets the class attribute `needs_domains = True`; a datamodule class that
+provides two domains has an attribute (or property) named `domains`. A model that needs aligned pairs (pix2pix) also
+sets `needs_pairs = True`, and data of aligned pairs sets `paired = True`.
 """
 
 import importlib
@@ -149,21 +150,27 @@ def _target(node: DictConfig, group: str) -> Any:
 def _check_domains(model: Any, data: Any) -> None:
     needs_domains = bool(getattr(model, "needs_domains", False))
     has_domains = hasattr(data, "domains")
+    if getattr(model, "needs_pairs", False) and not getattr(data, "paired", False):
+        raise ConfigError(
+            f"{model.__name__} learns from aligned (input, target) pairs but {data.__name__} holds "
+            f"{'unpaired domains' if has_domains else 'a single domain'}: choose paired data, "
+            f"data={' or data='.join(two_domain_options(paired=True))}"
+        )
     if needs_domains and not has_domains:
         raise ConfigError(
-            f"{model.__name__} translates between two unpaired image domains but {data.__name__} holds a single "
+            f"{model.__name__} translates between two image domains but {data.__name__} holds a single "
             f"domain: choose a two-domain dataset, data={' or data='.join(two_domain_options())}"
         )
     if has_domains and not needs_domains:
         raise ConfigError(
-            f"{data.__name__} holds two unpaired image domains, which {model.__name__} cannot train on: use a "
-            "two-domain model such as model=cyclegan, or a single-domain dataset"
+            f"{data.__name__} holds two image domains, which {model.__name__} cannot train on: use a "
+            "two-domain model such as model=cyclegan or model=pix2pix, or a single-domain dataset"
         )
 
 
-def two_domain_options() -> list[str]:
-    """The options of conf/data/ whose datamodule holds two domains (an option may take its target from the option
-    its defaults list names, as apple2orange does from horse2zebra)."""
+def two_domain_options(paired: bool = False) -> list[str]:
+    """The options of conf/data/ whose datamodule holds two domains, or aligned pairs when `paired` (an option may
+    take its target from the option its defaults list names, as apple2orange does from horse2zebra)."""
 
     def target(option: str) -> str | None:
         node = OmegaConf.load(Path(CONFIG_DIR) / "data" / f"{option}.yaml")
@@ -171,10 +178,11 @@ def two_domain_options() -> list[str]:
         return node.get("_target_") or (target(bases[0]) if bases else None)
 
     options = [path.stem for path in sorted((Path(CONFIG_DIR) / "data").glob("*.yaml"))]
+    marker = "paired" if paired else "domains"
     return [
         o
         for o in options
-        if target(o) and hasattr(_target(OmegaConf.create({"_target_": target(o)}), "data"), "domains")
+        if target(o) and hasattr(_target(OmegaConf.create({"_target_": target(o)}), "data"), marker)
     ]
 
 

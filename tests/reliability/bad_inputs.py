@@ -69,8 +69,8 @@ TABLE = [
     BadInput(
         "train.py",
         "model=cyclegan data=mnist",
-        "CycleGAN translates between two unpaired image domains but TorchvisionImages holds a single domain: "
-        "choose a two-domain dataset, data=apple2orange or data=cifar_pair",
+        "CycleGAN translates between two image domains but TorchvisionImages holds a single domain: "
+        "choose a two-domain dataset, data=apple2orange or data=cifar_colorize",
         "model=cyclegan data=cifar_pair metrics=none",
         fix_is_readme_offline_command=True,
     ),

@@ -51,8 +51,8 @@ BAD_INPUTS = {
     "data=mnist model=dcgan data.image_size=24": (ConfigError, "power of two >= 16, got 24x24: set data.image_size"),
     "model.generator.arch=transformer": (ConfigError, "unknown network architecture 'transformer'"),
     "data=mnist data.download=false paths.data_dir=.": (DataError, "mnist not found in"),
-    f"model._target_={__name__}.TwoDomainModel": (ConfigError, "TwoDomainModel translates between two unpaired"),
-    f"data._target_={__name__}.TwoDomainData": (ConfigError, "TwoDomainData holds two unpaired image domains"),
+    f"model._target_={__name__}.TwoDomainModel": (ConfigError, "TwoDomainModel translates between two image"),
+    f"data._target_={__name__}.TwoDomainData": (ConfigError, "TwoDomainData holds two image domains"),
 }
 
 

@@ -128,7 +128,10 @@ def translation_evaluation(
     batch_size: int = 50,
     name: str = "fid",
     num_test: int | None = None,
+    direction: str | None = None,
 ) -> Evaluation:
-    """metrics=translation_fid: FID of translated test images in both directions (`<name>_a2b`, `<name>_b2a`)."""
+    """metrics=translation_fid: FID of translated test images (`<name>_a2b`, `<name>_b2a`) in both directions, or in
+    the one `direction` of a one-way model (pix2pix's model.direction); on aligned pairs, PSNR too."""
     evaluator = TranslationScores(FrechetDistance(inception_weights, batch_size), name, batch_size, num_test)
-    return checked_evaluation(evaluator, [f"{name}_a2b", f"{name}_b2a"], every_n_updates, monitor, output_path)
+    names = [f"{name}_{d}" for d in ((direction,) if direction else ("a2b", "b2a"))]
+    return checked_evaluation(evaluator, names, every_n_updates, monitor, output_path)

@@ -61,6 +61,18 @@ def domain_files(root: Path, split: str) -> list[Path]:
     return files
 
 
+def fetch_archive(name: str, url: str, root: Path, path: Path, download: bool, fix: str) -> None:
+    """Downloads and extracts the archive at `url` into `root` (where it makes `path`), or a DataError that says
+    why not and gives `fix`: downloads not allowed (data.download=false) or failed (offline)."""
+    if not download:
+        raise DataError(f"{name} not found in {path.resolve()} (data.download=false): {fix}")
+    try:
+        download_and_extract_archive(url, download_root=str(root), remove_finished=True)
+    except Exception as error:  # URLError, HTTPError, socket errors: the message matters, not the type
+        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+        raise DataError(f"{name} not found in {path.resolve()} and the download failed ({reason}): {fix}") from error
+
+
 class ImageFileDomain(Dataset):
     """Image files as uint8 (C, H, W) at their own resolution, every image mode read as the values it means
     (`pixels.to_uint8`: torchvision's decoder would hand a 16-bit PNG on as uint16)."""
@@ -204,15 +216,7 @@ class CycleGANDataset(UnpairedFolder):
             f"download {url} and unzip it into {self.root.resolve()}, point at local copies with "
             "paths.data_dir=/path/to/data, or use data=unpaired_folder data.path=DIR (offline: data=cifar_pair)"
         )
-        if not self.download:
-            raise DataError(f"{self.name} not found in {self.path.resolve()} (data.download=false): {fix}")
-        try:
-            download_and_extract_archive(url, download_root=str(self.root), remove_finished=True)
-        except Exception as error:  # URLError, HTTPError, socket errors: the message matters, not the type
-            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-            raise DataError(
-                f"{self.name} not found in {self.path.resolve()} and the download failed ({reason}): {fix}"
-            ) from error
+        fetch_archive(self.name, url, self.root, self.path, self.download, fix)
 
     def setup(self, stage: str | None = None) -> None:
         self.prepare_data()  # a no-op once the folders exist; covers callers that only call setup

@@ -1,8 +1,11 @@
-"""Evaluator of an image-to-image model in both directions: translated test A against real test B, and
-translated test B against real test A, with a set-to-set score `distance(generated, real)` on images in [-1, 1].
+"""Evaluator of an image-to-image model in each direction it translates (CycleGAN both, pix2pix one): translated
+test A against real test B (`a2b`), translated test B against real test A (`b2a`), with a set-to-set score
+`distance(generated, real)` on images in [-1, 1].
 
 With FID as the distance this is the CUT paper's protocol (Park et al. 2020): all test images of each domain,
-e.g. horse2zebra's 120 test horses translated and scored against its 140 test zebras (`fid_a2b`).
+e.g. horse2zebra's 120 test horses translated and scored against its 140 test zebras (`fid_a2b`). On aligned pairs
+(pix2pix's data) each translation also has its own target, and `psnr_rgb_a2b` is the mean over test pairs of the
+PSNR between the translation and its target, on the uint8 RGB values (torchmetrics, data range 255).
 """
 
 from collections.abc import Callable
@@ -10,6 +13,7 @@ from collections.abc import Callable
 import torch
 from lightning import LightningModule
 from torch import Tensor
+from torchmetrics.functional.image import peak_signal_noise_ratio
 from torchmetrics.image import FrechetInceptionDistance
 
 from gansuite.data.images import to_model_range
@@ -75,8 +79,19 @@ class TranslationScores:
         if self.real is None:  # the test images do not change during a run: one copy on the device, reused
             test = {d: datamodule.test_images(d)[: self.num_test] for d in ("a", "b")}
             self.real = {d: to_model_range(images).to(pl_module.device) for d, images in test.items()}
-        real_a, real_b = self.real["a"], self.real["b"]
-        return {
-            f"{self.name}_a2b": float(self.distance(self.translate(pl_module, real_a, "a2b"), real_b)),
-            f"{self.name}_b2a": float(self.distance(self.translate(pl_module, real_b, "b2a"), real_a)),
-        }
+        values = {}
+        for direction in pl_module.directions:
+            source, target = self.real[direction[0]], self.real[direction[-1]]
+            translated = self.translate(pl_module, source, direction)
+            values[f"{self.name}_{direction}"] = float(self.distance(translated, target))
+            if getattr(datamodule, "paired", False):
+                values[f"psnr_rgb_{direction}"] = mean_psnr(translated, target)
+        return values
+
+
+def mean_psnr(images: Tensor, targets: Tensor) -> float:
+    """The mean over pairs of the PSNR (dB) between uint8-rounded images in [-1, 1] and their targets."""
+    scores = peak_signal_noise_ratio(
+        to_uint8(images).double(), to_uint8(targets).double(), data_range=255.0, reduction="none", dim=(1, 2, 3)
+    )
+    return float(scores.mean())

@@ -3,13 +3,8 @@ adversarial loss per direction, the cycle-consistency loss and the identity loss
 pytorch-CycleGAN-and-pix2pix.
 
 Each batch (a, b) makes one generator update (both generators, one optimizer) and then one discriminator update
-(both discriminators, one optimizer, on fakes drawn through the image pools), so Lightning's global_step counts 2
-optimizer steps per generator update, and `steps=N` is N generator updates as for the other models.
-
-Learning rate: the reference keeps it constant for n_epochs and decays it linearly to zero over n_epochs_decay
-more. Here the same rule runs over generator updates: our budget is `steps` generator updates, not epochs, an
-epoch's length depends on the data set, and a per-update schedule is exact for runs shorter than an epoch. Over
-the reference's 200 epochs of about 1000 updates the two differ by at most 1/101 of the base rate per update.
+(both discriminators, one optimizer, on fakes drawn through the image pools); the learning-rate rule is the
+reference's, over generator updates (gansuite.modules.translation).
 """
 
 from collections.abc import Callable
@@ -21,31 +16,17 @@ from torch.optim.lr_scheduler import LambdaLR
 
 from gansuite.errors import ConfigError
 from gansuite.losses import reconstruction_loss
-from gansuite.modules.base import AdversarialModule, eval_mode
 from gansuite.modules.image_pool import ImagePool
-
-DIRECTIONS = ("a2b", "b2a")
-
-
-def linear_decay(update: int, total_updates: int, decay_updates: int) -> float:
-    """Learning-rate factor for generator update `update` (0-based): the reference's linear policy
-    `1 - max(0, epoch + 1 - n_epochs) / (n_epochs_decay + 1)` with epochs read as generator updates.
-
-    1 for the first `total_updates - decay_updates` updates, then falling by 1 / (decay_updates + 1) per update,
-    so it is 1 / (decay_updates + 1) at the last update and 0 once the budget is spent.
-    """
-    constant_updates = total_updates - decay_updates
-    return 1.0 - max(0, update + 1 - constant_updates) / (decay_updates + 1)
+from gansuite.modules.translation import TranslationModule
 
 
-class CycleGAN(AdversarialModule):
+class CycleGAN(TranslationModule):
     """`generator(data_shape=...)` and `discriminator(data_shape=...)` are called twice each (one per direction /
     domain). `adversarial_weight` scales the adversarial generator terms: 2 with loss=lsgan reproduces the
     reference's MSE(D(G(x)), 1), since our LeastSquaresLoss carries Mao et al.'s factor 1/2. The identity term is
     weighted `identity_weight * cycle_weight` (0.5 x 10 in the reference)."""
 
-    needs_domains = True  # gansuite.validation refuses single-domain data before anything is loaded
-    optimizer_steps_per_generator_update = 2  # one step of both generators, then one of both discriminators
+    directions = ("a2b", "b2a")
 
     def __init__(
         self,
@@ -58,22 +39,17 @@ class CycleGAN(AdversarialModule):
         lr_decay_fraction: float = 0.5,
         **base: Any,
     ) -> None:
-        """`base`: the loss, optimizer_g, optimizer_d, data_shape and speed options of AdversarialModule."""
-        super().__init__(**base)
+        """`base`: lr_decay_fraction (TranslationModule) and the loss, optimizers, data_shape and speed options of
+        AdversarialModule."""
+        super().__init__(lr_decay_fraction, **base)
         if self.loss.needs_lipschitz:
             raise ConfigError(
                 f"{type(self.loss).__name__} needs a Lipschitz critic, which model=cyclegan does not enforce (no "
                 "gradient penalty or clipping): use loss=lsgan (the reference), hinge or nonsaturating"
             )
-        if not 0.0 <= lr_decay_fraction <= 1.0:
-            raise ConfigError(
-                f"model.lr_decay_fraction must be in [0, 1] (share of the steps with a decaying learning rate), got "
-                f"{lr_decay_fraction}"
-            )
         self.cycle_weight = cycle_weight
         self.identity_weight = identity_weight
         self.adversarial_weight = adversarial_weight
-        self.lr_decay_fraction = lr_decay_fraction
         self.generator_ab = generator(data_shape=self.data_shape)
         self.generator_ba = generator(data_shape=self.data_shape)
         self.discriminator_a = discriminator(data_shape=self.data_shape)  # real A vs B -> A translations
@@ -84,13 +60,14 @@ class CycleGAN(AdversarialModule):
     def forward(self, a: Tensor) -> Tensor:
         return self.generator_ab(a)
 
-    def translate(self, images: Tensor, direction: str = "a2b") -> Tensor:
-        """Translations of `images` in [-1, 1] with the generator of `direction` ('a2b' or 'b2a'), in eval mode."""
-        if direction not in DIRECTIONS:
-            raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
-        generator = self.generator_ab if direction == "a2b" else self.generator_ba
-        with eval_mode(generator):
-            return generator(images.to(self.device))
+    def generator_for(self, direction: str) -> nn.Module:
+        return self.generator_ab if direction == "a2b" else self.generator_ba
+
+    def translation_grid(self, real_a: Tensor, real_b: Tensor) -> tuple[Tensor, int]:
+        """Six rows: real A, A -> B, A -> B -> A, real B, B -> A, B -> A -> B."""
+        fake_b, fake_a = self.translate(real_a, "a2b"), self.translate(real_b, "b2a")
+        rows = [real_a, fake_b, self.translate(fake_b, "b2a"), real_b, fake_a, self.translate(fake_a, "a2b")]
+        return torch.cat([row.to(self.device) for row in rows]), len(real_a)
 
     def generator_losses(self, real_a: Tensor, real_b: Tensor, fake_a: Tensor, fake_b: Tensor) -> dict[str, Tensor]:
         """The unweighted terms of the generators' objective, by direction (a2b: the A -> B generator's terms)."""
@@ -133,9 +110,7 @@ class CycleGAN(AdversarialModule):
         self.manual_backward(d_loss_a + d_loss_b)
         opt_d.step()
 
-        lr = opt_g.param_groups[0]["lr"]
-        for scheduler in self.lr_schedulers():
-            scheduler.step()
+        lr = self.step_schedulers()
         d_loss = d_loss_a + d_loss_b
         losses = {f"train/{name}": value for name, value in g_terms.items()}
         losses |= {f"{name}_a": value for name, value in d_terms_a.items()}
@@ -150,17 +125,8 @@ class CycleGAN(AdversarialModule):
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
 
     def configure_optimizers(self) -> tuple[list[torch.optim.Optimizer], list[LambdaLR]]:
-        max_steps = self.trainer.max_steps
-        if max_steps is None or max_steps < 0:
-            raise ConfigError(
-                "CycleGAN's learning-rate schedule (constant, then linear to zero) needs a step budget: set steps=N "
-                "(generator updates) or the Trainer's max_steps"
-            )
-        total = max_steps // self.optimizer_steps_per_generator_update
-        decay = round(total * self.lr_decay_fraction)
         optimizers = [
             self.build_optimizer(self.optimizer_g, self.generator_ab, self.generator_ba),
             self.build_optimizer(self.optimizer_d, self.discriminator_a, self.discriminator_b),
         ]
-        schedulers = [LambdaLR(opt, lambda update: linear_decay(update, total, decay)) for opt in optimizers]
-        return optimizers, schedulers
+        return optimizers, self.decaying_schedulers(optimizers)

@@ -8,7 +8,7 @@ from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 from gansuite.nets.dcgan import init_dcgan_weights
-from gansuite.nets.resnet_generator import instance_norm
+from gansuite.nets.resnet_generator import reference_norm
 
 
 def receptive_field(num_layers: int) -> int:
@@ -22,9 +22,13 @@ def receptive_field(num_layers: int) -> int:
 
 class PatchGANDiscriminator(nn.Module):
     """(4x4 stride-2 conv, norm, LeakyReLU 0.2) x `num_layers` (no norm on the first), 4x4 stride-1 conv, norm,
-    LeakyReLU, 4x4 stride-1 conv to one logit per patch. Width doubles per layer, capped at 8 x `ndf`."""
+    LeakyReLU, 4x4 stride-1 conv to one logit per patch. Width doubles per layer, capped at 8 x `ndf`.
 
-    def __init__(self, data_shape: tuple[int, ...], ndf: int = 64, num_layers: int = 3) -> None:
+    `norm`: "instance" (CycleGAN) or "batch" (pix2pix); as in the reference, the convs before a batch norm have no
+    bias (the norm's shift replaces it). pix2pix's discriminator sees the input and the output image concatenated:
+    its `data_shape` has the channels of both."""
+
+    def __init__(self, data_shape: tuple[int, ...], ndf: int = 64, num_layers: int = 3, norm: str = "instance") -> None:
         super().__init__()
         if len(data_shape) != 3:
             raise ConfigError(f"the PatchGAN discriminator needs images (channels, height, width), got {data_shape}")
@@ -35,11 +39,12 @@ class PatchGANDiscriminator(nn.Module):
                 f"{data_shape[1]}x{data_shape[2]}: raise data.image_size or lower model.discriminator.num_layers"
             )
         layers: list[nn.Module] = [nn.Conv2d(data_shape[0], ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]
-        width = ndf
+        width, bias = ndf, norm != "batch"
         for n in range(1, num_layers + 1):
             next_width = ndf * min(2**n, 8)
             stride = 2 if n < num_layers else 1
-            layers += [nn.Conv2d(width, next_width, 4, stride, 1), instance_norm(next_width), nn.LeakyReLU(0.2, True)]
+            conv = nn.Conv2d(width, next_width, 4, stride, 1, bias=bias)
+            layers += [conv, reference_norm(norm, next_width), nn.LeakyReLU(0.2, True)]
             width = next_width
         layers.append(nn.Conv2d(width, 1, 4, 1, 1))
         self.net = nn.Sequential(*layers)

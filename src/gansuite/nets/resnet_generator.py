@@ -9,10 +9,21 @@ from torch import Tensor, nn
 from gansuite.errors import ConfigError
 from gansuite.nets.dcgan import init_dcgan_weights
 
+NORMS = ("batch", "instance")
+
 
 def instance_norm(channels: int) -> nn.Module:
     """The reference's `InstanceNorm2d(affine=False, track_running_stats=False)`."""
     return nn.InstanceNorm2d(channels, affine=False, track_running_stats=False)
+
+
+def reference_norm(kind: str, channels: int) -> nn.Module:
+    """The reference's `--norm batch` (BatchNorm2d, affine, running statistics: pix2pix) or `instance` (CycleGAN)."""
+    if kind == "batch":
+        return nn.BatchNorm2d(channels)
+    if kind == "instance":
+        return instance_norm(channels)
+    raise ConfigError(f"unknown norm {kind!r}: choose {' or '.join(NORMS)}")
 
 
 def default_num_blocks(image_size: int) -> int:

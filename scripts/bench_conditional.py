@@ -29,6 +29,7 @@ ROWS: dict[str, list[str]] = {
     "unconditional": [],
     "projection": ["model.conditioning=projection"],
     "acgan": ["model.conditioning=acgan"],
+    "acgan+fakes": ["model.conditioning=acgan", "model.class_loss_on_fakes=true"],
     "concat": ["model.conditioning=concat"],
 }
 CAS = {"num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "device": "cpu"}

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from gansuite_testing import QUIET, ROOT, TINY_CONV, TINY_MLP, TINY_RESNET, compose_config
 from hydra.errors import InstantiationException
 from metrics_replay import Replay
@@ -122,6 +123,21 @@ def test_two_labels_with_the_same_inputs_give_different_outputs(arch: str, shape
         assert not torch.allclose(discriminator(x, zeros), discriminator(x, twos))
     if arch != "mlp" and conditioning == "projection":  # projection conditions the batch norms of conv generators
         assert isinstance(generator, ConditionalNormGenerator)
+
+
+@pytest.mark.parametrize("on_fakes", [False, True])
+def test_acgan_class_loss_of_the_discriminator_is_on_real_images_and_optionally_fakes(
+    tmp_path: Path, on_fakes: bool
+) -> None:
+    overrides = ["data=mnist", "model.conditioning=acgan", "model.class_loss_weight=0.5"]
+    cfg = compose_config([*overrides, f"model.class_loss_on_fakes={on_fakes}", *TINY_MLP], tmp_path)
+    module = build_model(cfg, (1, 8, 8), num_classes=10)
+    real, fake, labels = torch.rand(6, 1, 8, 8) * 2 - 1, torch.rand(6, 1, 8, 8) * 2 - 1, torch.arange(6)
+    _, terms = module.discriminator_objective(module.discriminator, real, fake, labels)
+    expected = F.cross_entropy(module.discriminator.scores_and_class_logits(real, labels)[1], labels)
+    if on_fakes:  # Odena et al.'s objective
+        expected = expected + F.cross_entropy(module.discriminator.scores_and_class_logits(fake, labels)[1], labels)
+    torch.testing.assert_close(terms["train/d_class_loss"], 0.5 * expected, rtol=1e-6, atol=1e-7)
 
 
 # Every loss and regularizer with every conditioning, through the shared objective (no Trainer: one step by hand).

@@ -7,7 +7,17 @@ import math
 from pathlib import Path
 
 import pytest
-from gansuite_testing import QUIET, ROOT, TINY_CONV, TINY_CYCLEGAN, TINY_MLP, TINY_RESNET, TINY_TOY, compose_config
+from gansuite_testing import (
+    QUIET,
+    ROOT,
+    TINY_CONV,
+    TINY_CYCLEGAN,
+    TINY_MLP,
+    TINY_PIX2PIX,
+    TINY_RESNET,
+    TINY_TOY,
+    compose_config,
+)
 
 from gansuite.metrics.inception import write_random_weights
 from gansuite.train import train
@@ -21,6 +31,8 @@ def offline_and_tiny(name: str) -> list[str]:
         return [*(key for key in TINY_TOY if not key.startswith("metrics.")), *TINY_MLP]
     if name.startswith("cyclegan"):
         return [x for x in TINY_CYCLEGAN if x != "model=cyclegan"] + ["data=cifar_pair"]
+    if name.startswith("pix2pix"):
+        return [x for x in TINY_PIX2PIX if x != "model=pix2pix"] + ["data=cifar_colorize", "data.batch_size=4"]
     arch = "resnet" if any(key in name for key in ("sngan", "resnet", "r3gan", "cgan_pd")) else "conv"
     return ["data=cifar10_subset", "data.batch_size=8", *(TINY_RESNET if arch == "resnet" else TINY_CONV)]
 
@@ -49,7 +61,7 @@ def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
     if name.endswith("_toy"):
         return ["metrics.num_samples=200"]
     weights = f"metrics.inception_weights={inception_weights}"
-    if name.startswith("cyclegan"):
+    if name.startswith(("cyclegan", "pix2pix")):
         return [weights, "metrics.num_test=10"]
     sizes = ["metrics.num_fake=20", "metrics.num_real=20", "metrics.is_splits=2", "metrics.kid_subsets=2"]
     # Intra-class FID needs a few images of every class, and ten 2048-d Inception FIDs cost half a minute here:

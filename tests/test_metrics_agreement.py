@@ -1,4 +1,5 @@
-"""Our FID, IS, KID and precision/recall against torch_fidelity.calculate_metrics on the same images and weights.
+"""Our FID, IS, KID, precision/recall and intra-class FID against torch_fidelity.calculate_metrics on the same
+images and weights (intra-class FID: torch-fidelity's FID per class, averaged).
 
 The real Inception weights are not available offline, so both implementations load one inception-v3-compat file
 with seeded random weights: what is under test is the protocol (TF1 resize, uint8 rounding, float64 statistics,
@@ -24,6 +25,10 @@ from gansuite.nets import build_generator
 
 NUM_IMAGES = 64  # per side; Inception at 299x299 on a CPU is what this test spends its time on
 RELATIVE_TOLERANCE = 1e-3
+NUM_CLASSES = 10  # CIFAR-10's
+# The seed of the real subset and the generated labels: with it the 64 real images hold 4 to 9 of each class, so
+# each class has a (rank-deficient, as the 64-image FID is) covariance; the default seed leaves one image of class 0.
+SEED = 12
 OURS_TO_THEIRS = {
     "fid": "frechet_inception_distance",
     "is": "inception_score_mean",
@@ -32,6 +37,7 @@ OURS_TO_THEIRS = {
     "kid_std": "kernel_inception_distance_std",
     "precision": "precision",
     "recall": "recall",
+    "intra_fid": "intra_class_fid",
 }
 
 
@@ -58,29 +64,47 @@ def fake_images(datamodule) -> torch.Tensor:
 
 
 def compare(weights: Path, cache_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Both implementations on the same images; the generated ones are scored as a conditional model's, so our
+    intra-class FID is computed too, against torch-fidelity's FID of each class's images, averaged."""
     datamodule = TorchvisionImages("cifar10", str(DATA_DIR), 32, base_folder="cifar-10-batches-py-subset")
     protocol = dict(num_fake=NUM_IMAGES, num_real=NUM_IMAGES, kid_subsets=10, kid_subset_size=32, batch_size=32)
-    metrics = ImageMetrics(inception_weights=str(weights), precision_recall=True, cache_dir=str(cache_dir), **protocol)
+    metrics = ImageMetrics(
+        inception_weights=str(weights),
+        precision_recall=True,
+        cache_dir=str(cache_dir),
+        conditioning="projection",
+        label_accuracy=False,  # no CIFAR-10 classifier offline; tested on MNIST in test_conditional.py
+        seed=SEED,
+        **protocol,
+    )
     fake = fake_images(datamodule)
-    ours = metrics(Replay(fake), datamodule)
+    ours = metrics(Replay(fake, num_classes=NUM_CLASSES), datamodule)
     real = torch.cat(list(real_image_batches(datamodule, "train", NUM_IMAGES, 32, metrics.seed)))
-    theirs = torch_fidelity.calculate_metrics(
+    theirs = torch_fidelity_metrics(fake, real, weights, isc=True, fid=True, kid=True, prc=True)
+    # The labels each generated image was asked for (Replay returns the images in order, whatever the label).
+    per_class = [
+        torch_fidelity_metrics(fake[metrics.fake_labels == c], real[metrics.real_labels == c], weights, fid=True)
+        for c in range(NUM_CLASSES)
+    ]
+    theirs["intra_class_fid"] = sum(m["frechet_inception_distance"] for m in per_class) / NUM_CLASSES
+    return ours, theirs
+
+
+def torch_fidelity_metrics(fake: torch.Tensor, real: torch.Tensor, weights: Path, **which: bool) -> dict[str, float]:
+    return torch_fidelity.calculate_metrics(
         input1=Images(fake),
         input2=Images(real),
         cuda=False,
-        isc=True,
-        fid=True,
-        kid=True,
-        prc=True,
         kid_subsets=10,
         kid_subset_size=32,
+        rng_seed=SEED,  # of the IS splits and KID subsets, as ours
         feature_extractor="inception-v3-compat",  # for prc too (torch-fidelity's default prc network is VGG16)
         feature_extractor_weights_path=str(weights),
         cache=False,
         save_cpu_ram=True,  # no DataLoader worker processes
         verbose=False,
+        **which,
     )
-    return ours, theirs
 
 
 def assert_agree(ours: dict[str, float], theirs: dict[str, float]) -> None:
@@ -107,4 +131,5 @@ def test_metrics_agree_with_torch_fidelity(tmp_path, weights):
     ours, theirs = compare(path, tmp_path / "cache")
     assert_agree(ours, theirs)
     # A comparison of values that say something, not of zeros or of a uniform IS.
-    assert ours["fid"] > 1 and ours["is"] > 1.05 and 0 < ours["precision"] < 1 and ours["recall"] > 0
+    assert ours["fid"] > 1 and ours["intra_fid"] > ours["fid"] and ours["is"] > 1.05
+    assert 0 < ours["precision"] < 1 and ours["recall"] > 0

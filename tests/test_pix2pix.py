@@ -17,7 +17,7 @@ from gansuite.data.images import to_model_range
 from gansuite.data.paired import luma, sobel_edges
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
-from gansuite.metrics.translation import TranslationScores, mean_psnr
+from gansuite.metrics.translation import TranslationScores, set_psnr
 from gansuite.modules.loading import build_model, load_module
 from gansuite.nets.patchgan import PatchGANDiscriminator
 from gansuite.nets.unet import UnetBlock, UnetGenerator
@@ -227,15 +227,17 @@ def test_paired_evaluator_scores_psnr_against_each_target(tmp_path: Path) -> Non
     assert set(scores) == {"fid_a2b", "psnr_rgb_a2b"}
     test_a = to_model_range(datamodule.test_images("a")[:20])
     test_b = to_model_range(datamodule.test_images("b")[:20])
-    assert scores["psnr_rgb_a2b"] == pytest.approx(mean_psnr(module.translate(test_a, "a2b"), test_b), abs=1e-9)
+    assert scores["psnr_rgb_a2b"] == pytest.approx(set_psnr(module.translate(test_a, "a2b"), test_b), abs=1e-9)
 
 
 def test_psnr_against_the_closed_form() -> None:
     """A uniform offset of d grey levels: PSNR = 20 log10(255 / d) (to 1e-5 dB: torchmetrics takes the log in
-    float32); identical images: infinite."""
+    float32); identical images: infinite; over the set: from the mean squared error of all pixels."""
     images = torch.randint(10, 200, (3, 3, 8, 8), generator=torch.Generator().manual_seed(0))
     as_model_range = images.double() / 127.5 - 1
     for offset in (1, 5, 40):
         shifted = (images + offset).double() / 127.5 - 1
-        assert mean_psnr(as_model_range, shifted) == pytest.approx(20 * math.log10(255 / offset), abs=1e-5)
-    assert mean_psnr(as_model_range, as_model_range) == math.inf
+        assert set_psnr(as_model_range, shifted) == pytest.approx(20 * math.log10(255 / offset), abs=1e-5)
+    assert set_psnr(as_model_range, as_model_range) == math.inf
+    one_shifted = torch.cat([images[:1] + 10, images[1:]]).double() / 127.5 - 1  # one image of three off by 10 levels
+    assert set_psnr(one_shifted, as_model_range) == pytest.approx(10 * math.log10(255**2 / (100 / 3)), abs=1e-5)

@@ -73,3 +73,14 @@ def test_bench_mnist_compares_each_ingredient_with_the_baseline(data_dir):
     assert len(rows) == 4  # two rows, printed as they finish and again in the final table
     baseline, r1 = ([c.strip() for c in row.strip("|").split("|")] for row in rows[-2:])
     assert baseline[2] == "+0%" and float(r1[1]) > 0 and r1[2].endswith("%")
+
+
+@pytest.mark.slow
+def test_bench_paired_scores_the_gray_baseline_and_pix2pix(data_dir):
+    tiny = ["steps=2", "data.batch_size=4", "model.generator.ngf=4", "model.discriminator.ndf=4"]
+    out = run_script("bench_paired.py", *tiny)
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
+    gray, pix2pix = rows[-2:]  # each row printed as it finishes and again in the final table
+    assert gray[0] == "gray" and pix2pix[0] == "pix2pix" and gray[1] == pix2pix[1] == "1017"  # the subset's test split
+    assert 15 < float(gray[2]) < 40 and 0 < float(gray[3]) < 1  # gray vs color: close, not equal
+    assert float(pix2pix[2]) > 0 and -1 < float(pix2pix[3]) < 1

@@ -180,9 +180,7 @@ def two_domain_options(paired: bool = False) -> list[str]:
     options = [path.stem for path in sorted((Path(CONFIG_DIR) / "data").glob("*.yaml"))]
     marker = "paired" if paired else "domains"
     return [
-        o
-        for o in options
-        if target(o) and hasattr(_target(OmegaConf.create({"_target_": target(o)}), "data"), marker)
+        o for o in options if target(o) and hasattr(_target(OmegaConf.create({"_target_": target(o)}), "data"), marker)
     ]
 
 

@@ -76,6 +76,13 @@ TABLE = [
     ),
     BadInput(
         "train.py",
+        "model=pix2pix data=cifar_pair",
+        "Pix2Pix learns from aligned (input, target) pairs but CifarPair holds unpaired domains: choose paired data",
+        "model=pix2pix data=cifar_colorize metrics=none",
+        fix_is_readme_offline_command=True,
+    ),
+    BadInput(
+        "train.py",
         "model=dcgan data=mnist",
         "offline, metrics.extractor=classifier measures with the dataset's own classifier instead",
         "model=dcgan data=mnist metrics.extractor=classifier",

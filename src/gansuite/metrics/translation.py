@@ -4,8 +4,10 @@ test A against real test B (`a2b`), translated test B against real test A (`b2a`
 
 With FID as the distance this is the CUT paper's protocol (Park et al. 2020): all test images of each domain,
 e.g. horse2zebra's 120 test horses translated and scored against its 140 test zebras (`fid_a2b`). On aligned pairs
-(pix2pix's data) each translation also has its own target, and `psnr_rgb_a2b` is the mean over test pairs of the
-PSNR between the translation and its target, on the uint8 RGB values (torchmetrics, data range 255).
+(pix2pix's data) each translation also has its own target, and `psnr_rgb_a2b` is the PSNR of the translations
+against their targets over all test pairs, 10 log10(255^2 / MSE) with the MSE of every uint8 RGB value (torchmetrics,
+data range 255). Over the set, not a mean of per-image PSNRs: a test input equal to its target (a gray photo in a
+colorization set) would make that mean infinite.
 """
 
 from collections.abc import Callable
@@ -85,13 +87,10 @@ class TranslationScores:
             translated = self.translate(pl_module, source, direction)
             values[f"{self.name}_{direction}"] = float(self.distance(translated, target))
             if getattr(datamodule, "paired", False):
-                values[f"psnr_rgb_{direction}"] = mean_psnr(translated, target)
+                values[f"psnr_rgb_{direction}"] = set_psnr(translated, target)
         return values
 
 
-def mean_psnr(images: Tensor, targets: Tensor) -> float:
-    """The mean over pairs of the PSNR (dB) between uint8-rounded images in [-1, 1] and their targets."""
-    scores = peak_signal_noise_ratio(
-        to_uint8(images).double(), to_uint8(targets).double(), data_range=255.0, reduction="none", dim=(1, 2, 3)
-    )
-    return float(scores.mean())
+def set_psnr(images: Tensor, targets: Tensor) -> float:
+    """The PSNR (dB) of uint8-rounded images in [-1, 1] against their targets, from the MSE over all of them."""
+    return float(peak_signal_noise_ratio(to_uint8(images).double(), to_uint8(targets).double(), data_range=255.0))

@@ -135,12 +135,16 @@ class AdversarialModule(LightningModule):
         compile: bool = False,
         num_classes: int | None = None,
         class_loss_weight: float = 1.0,
+        class_loss_on_fakes: bool = False,
     ) -> None:
         """`regularizers` (the `regularizers=` group) add their terms to every discriminator loss that
         `discriminator_objective` builds, and `augment` (the `augment=` group) transforms every input of the
         discriminator there; `schedule_g`/`schedule_d` move the optimizers' learning rates over training.
         `num_classes`: the classes of labelled data (from the datamodule), for families that condition on them;
-        `class_loss_weight`: the weight of an auxiliary classifier's cross-entropy (ACGAN) in both players' losses.
+        `class_loss_weight`: the weight of an auxiliary classifier's cross-entropy (ACGAN) in both players' losses;
+        the discriminator's is on the real batch, and on the fakes too with `class_loss_on_fakes` (Odena et al.'s
+        objective; off by default, as StudioGAN's ACGAN: classifying its own fakes lets D and G agree on a permuted
+        class, measured on MNIST in docs/benchmarks.md).
         """
         super().__init__()
         self.automatic_optimization = False
@@ -168,7 +172,7 @@ class AdversarialModule(LightningModule):
         self.num_classes = num_classes
         if not class_loss_weight >= 0:
             raise ConfigError(f"model.class_loss_weight must be >= 0 (ACGAN uses 1), got {class_loss_weight}")
-        self.class_loss_weight = class_loss_weight
+        self.class_loss_weight, self.class_loss_on_fakes = class_loss_weight, class_loss_on_fakes
         self.latest_losses: dict[str, Tensor | float] = {}
 
     # The generator-update clock.
@@ -214,7 +218,7 @@ class AdversarialModule(LightningModule):
         A conditional critic (gansuite.nets.conditional) scores both batches with `labels` (the fakes were made for
         the real batch's labels, so a penalty between real and fake points compares one class); the regularizers see
         it with the labels bound. An auxiliary classifier (ACGAN) adds `class_loss_weight` times its cross-entropy
-        on both batches."""
+        on the real batch (and on the fakes with `class_loss_on_fakes`)."""
         if self.augment is not None:
             real, fake = self.augment(real), self.augment(fake)
         real_scores, real_logits = scores_and_class_logits(critic, real, labels)
@@ -222,9 +226,10 @@ class AdversarialModule(LightningModule):
         loss = self.loss.discriminator_loss(real_scores, fake_scores)
         terms: dict[str, Tensor] = {}
         if real_logits is not None:
-            terms["train/d_class_loss"] = self.class_loss_weight * (
-                F.cross_entropy(real_logits, labels) + F.cross_entropy(fake_logits, labels)
-            )
+            class_loss = F.cross_entropy(real_logits, labels)
+            if self.class_loss_on_fakes:
+                class_loss = class_loss + F.cross_entropy(fake_logits, labels)
+            terms["train/d_class_loss"] = self.class_loss_weight * class_loss
             loss = loss + terms["train/d_class_loss"]
         if self.regularizers:
             # The eager forward: torch.compile's backward cannot be differentiated again (create_graph).

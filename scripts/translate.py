@@ -1,11 +1,12 @@
-"""Translate a folder of images with a trained CycleGAN checkpoint.
+"""Translate a folder of images with a trained CycleGAN or pix2pix checkpoint, or upscale one with SRGAN/SRResNet.
 
     python scripts/translate.py ckpt_path=logs/train/runs/<run>/checkpoints/last.ckpt input=DIR output=DIR \
         direction=a2b [batch_size=8] [device=auto]
 
 Every image under `input` (recursively) is resized to the model's training size, like the reference's test
-phase, translated A -> B (`direction=a2b`) or B -> A (`b2a`), and written as PNG to the same relative path
-under `output`. Existing files are never overwritten unless overwrite=true.
+phase, translated A -> B (`direction=a2b`) or B -> A (`b2a`; pix2pix: its own direction), and written as PNG to the
+same relative path under `output`. A super-resolution checkpoint upscales each image at its own size, one at a time
+(`direction` does not apply). Existing files are never overwritten unless overwrite=true.
 """
 
 import sys
@@ -48,7 +49,7 @@ def translate_folder(
     """Translates every image under `input` into `output`; returns the written files."""
     device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     module, _ = load_module(ckpt_path, map_location=device)
-    if not hasattr(module, "translate"):
+    if not hasattr(module, "translate") and not hasattr(module, "upscale"):
         raise ConfigError(f"{ckpt_path} holds a {type(module).__name__}, not an image-to-image model like CycleGAN")
     module.to(device)
     source, target = Path(input), Path(output)
@@ -71,6 +72,10 @@ def translate_folder(
     check_writable(target, "output")
     channels, height, width = module.data_shape
     images = ImageFileDomain(files, channels)
+    if hasattr(module, "upscale"):  # images of any size, each alone
+        for index, path in enumerate(outputs):
+            save_image_grid(module.upscale(to_model_range(images[index][None])), path)
+        return outputs
     resize = v2.Resize([height, width], interpolation=InterpolationMode.BICUBIC, antialias=True)
     for start in range(0, len(files), batch_size):
         indices = range(start, min(start + batch_size, len(files)))

@@ -64,3 +64,11 @@ def readme_offline_commands() -> list[str]:
 
 
 TINY_PIX2PIX = ["model=pix2pix", "model.generator.ngf=4", "model.discriminator.ndf=4"]
+TINY_SRGAN = [
+    "model=srgan",
+    "model.content=pixel",
+    "model.generator.width=8",
+    "model.generator.num_blocks=2",
+    "model.discriminator.width=8",
+    "model.discriminator.dense=16",
+]

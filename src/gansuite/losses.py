@@ -5,6 +5,8 @@ Relativistic losses (RpGAN, RaGAN) also need D's outputs on real data in the gen
 Discriminator regularizers (R1, gradient penalties, LeCam, bCR) live in `gansuite.regularizers`.
 """
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -162,3 +164,13 @@ def reconstruction_loss(prediction: Tensor, target: Tensor, kind: str = "l1") ->
     if kind == "l2":
         return F.mse_loss(prediction, target)
     raise ValueError(f"reconstruction loss kind must be 'l1' or 'l2', got {kind!r}")
+
+
+def feature_content_loss(
+    prediction: Tensor, target: Tensor, features: Callable[[Tensor], Tensor], rescale: float = 1 / 12.75
+) -> Tensor:
+    """MSE between `features` of the prediction and of the target, both multiplied by `rescale`: SRGAN's VGG
+    content loss, whose 1/12.75 brings it to the scale of the pixel MSE (Ledig et al. 2017, eq. 5)."""
+    with torch.no_grad():
+        reference = features(target)
+    return F.mse_loss(features(prediction) * rescale, reference * rescale)

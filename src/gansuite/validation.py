@@ -8,7 +8,8 @@ only known once read (data/batches.py).
 Two-domain models (image translation such as CycleGAN) and data are matched by markers on their `_target_`: a
 model class that trains on two domains sets the class attribute `needs_domains = True`; a datamodule class that
 provides two domains has an attribute (or property) named `domains`. A model that needs aligned pairs (pix2pix) also
-sets `needs_pairs = True`, and data of aligned pairs sets `paired = True`.
+sets `needs_pairs = True`, and data of aligned pairs sets `paired = True`. Super-resolution models
+(`needs_low_resolution_pairs = True`) train only on data of (low, high) pairs (`low_resolution_pairs = True`).
 """
 
 import importlib
@@ -148,6 +149,18 @@ def _target(node: DictConfig, group: str) -> Any:
 
 
 def _check_domains(model: Any, data: Any) -> None:
+    needs_sr = bool(getattr(model, "needs_low_resolution_pairs", False))
+    has_sr = bool(getattr(data, "low_resolution_pairs", False))
+    if needs_sr and not has_sr:
+        raise ConfigError(
+            f"{model.__name__} learns to upscale from (low, high) resolution pairs but {data.__name__} holds none: "
+            "use data=sr_folder (data.path=DIR data.test_path=DIR) or data=sr_cifar"
+        )
+    if has_sr and not needs_sr:
+        raise ConfigError(
+            f"{data.__name__} holds (low, high) resolution pairs, which {model.__name__} cannot train on: use "
+            "model=srgan or model=srresnet"
+        )
     needs_domains = bool(getattr(model, "needs_domains", False))
     has_domains = hasattr(data, "domains")
     if getattr(model, "needs_pairs", False) and not getattr(data, "paired", False):

@@ -22,6 +22,7 @@ from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import log_now
 from gansuite.metrics.image_metrics import ImageMetrics
 from gansuite.metrics.mode_coverage import ModeCoverage
+from gansuite.metrics.super_resolution import SuperResolutionScores
 from gansuite.metrics.translation import FrechetDistance, TranslationScores
 
 Evaluator = Callable[[LightningModule, object], dict[str, float]]
@@ -135,3 +136,11 @@ def translation_evaluation(
     evaluator = TranslationScores(FrechetDistance(inception_weights, batch_size), name, batch_size, num_test)
     names = [f"{name}_{d}" for d in ((direction,) if direction else ("a2b", "b2a"))]
     return checked_evaluation(evaluator, names, every_n_updates, monitor, output_path)
+
+
+def super_resolution_evaluation(
+    every_n_updates: int, monitor: str, output_path: str | None = None, channel: str = "y"
+) -> Evaluation:
+    """metrics=psnr_ssim: PSNR and SSIM of every upscaled test image on the SR protocol (`psnr_y`, `ssim_y`)."""
+    evaluator = SuperResolutionScores(channel)
+    return checked_evaluation(evaluator, evaluator.names, every_n_updates, monitor, output_path)

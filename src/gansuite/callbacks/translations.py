@@ -1,8 +1,10 @@
-"""Periodic pictures of an image-to-image model for fixed test images: what each family shows is its own
-`translation_grid` (CycleGAN: A -> B -> A and B -> A -> B; pix2pix: input | output | target per row)."""
+"""Periodic pictures of an image-to-image model for fixed test images: what each translation family shows is its
+own `translation_grid` (CycleGAN: A -> B -> A and B -> A -> B; pix2pix: input | output | target per row), and
+super-resolution shows input | output | target crops."""
 
 from pathlib import Path
 
+import torch
 from lightning import LightningModule, Trainer
 
 from gansuite.callbacks.samples import SampleGrid
@@ -26,3 +28,28 @@ class TranslationGrid(SampleGrid):
         real_a, real_b = (to_model_range(datamodule.test_images(d)[:count]).to(pl_module.device) for d in "ab")
         images, columns = pl_module.translation_grid(real_a, real_b)
         save_image_grid(images, path, nrow=columns)
+
+
+class UpscalingGrid(SampleGrid):
+    """Super-resolution's picture on SampleGrid's schedule: one row per test image, input | output | target, of a
+    central `crop_size` crop (the input shown with each pixel repeated `scale` times)."""
+
+    key = "upscaling"
+
+    def __init__(self, dirpath: str, every_n_updates: int = 500, num_images: int = 4) -> None:
+        super().__init__(dirpath, every_n_updates)
+        self.num_images = num_images
+
+    def draw(self, trainer: Trainer, pl_module: LightningModule, path: Path) -> None:
+        datamodule, scale = trainer.datamodule, pl_module.scale
+        rows = []
+        for low, high in datamodule.test_pairs()[: self.num_images]:
+            side = min(datamodule.crop_size // scale, *low.shape[1:])  # in low-resolution pixels
+            top, left = (low.shape[1] - side) // 2, (low.shape[2] - side) // 2
+            low = low[:, top : top + side, left : left + side]
+            high = high[:, top * scale : (top + side) * scale, left * scale : (left + side) * scale]
+            low = to_model_range(low[None]).to(pl_module.device)
+            output = pl_module.upscale(low)
+            shown = low.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)
+            rows.append(torch.cat([shown, output, to_model_range(high[None]).to(pl_module.device)]))
+        save_image_grid(torch.cat(rows), path, nrow=3)

@@ -3,6 +3,7 @@ numbers with the protocol that made them. Also writes them to evaluation.json in
 
 python scripts/evaluate.py ckpt_path=logs/train/runs/<run>/checkpoints/best.ckpt metrics.num_fake=10000
 python scripts/evaluate.py ckpt_path=<toy run>/checkpoints/last.ckpt metrics=mode_coverage
+python scripts/evaluate.py ckpt_path=<srgan run>/checkpoints/last.ckpt metrics=psnr_ssim test_path=DIR
 """
 
 import importlib
@@ -22,7 +23,12 @@ from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 
 # The metrics= option that scores what a checkpoint generates.
-METRICS_FOR = {"2-D points": "mode_coverage", "images": "default", "translations": "translation_fid"}
+METRICS_FOR = {
+    "2-D points": "mode_coverage",
+    "images": "default",
+    "translations": "translation_fid",
+    "upscaled images": "psnr_ssim",
+}
 
 
 def check(cfg: DictConfig) -> None:
@@ -32,8 +38,8 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError("ckpt_path is required: python scripts/evaluate.py ckpt_path=<run dir>/checkpoints/last.ckpt")
     if not cfg.metrics.get("_target_"):
         raise ConfigError(
-            "metrics=none evaluates nothing: pass metrics=default (images), metrics=mode_coverage (toy data) or "
-            "metrics=translation_fid (CycleGAN)"
+            "metrics=none evaluates nothing: pass metrics=default (images), metrics=mode_coverage (toy data), "
+            "metrics=translation_fid (CycleGAN, pix2pix) or metrics=psnr_ssim (SRGAN, SRResNet)"
         )
     stored = read_checkpoint(cfg.ckpt_path).get("gansuite")
     if stored is None:
@@ -49,8 +55,18 @@ def what_it_generates(stored: dict) -> str:
     if len(stored["data_shape"]) == 1:
         return "2-D points"
     module_name, _, name = stored["config"]["model"]["_target_"].rpartition(".")
-    two_domains = getattr(getattr(importlib.import_module(module_name), name), "needs_domains", False)
-    return "translations" if two_domains else "images"
+    model = getattr(importlib.import_module(module_name), name)
+    if getattr(model, "needs_low_resolution_pairs", False):
+        return "upscaled images"
+    return "translations" if getattr(model, "needs_domains", False) else "images"
+
+
+def test_folder(run_data: DictConfig, path: str) -> DictConfig:
+    """The data of a super-resolution run with its test images replaced by the folder `path`."""
+    if "scale" not in run_data:
+        raise ConfigError("test_path= applies to super-resolution checkpoints (SRGAN, SRResNet) only")
+    folder = {"_target_": "gansuite.data.super_resolution.SuperResolutionFolder", "path": path, "test_path": path}
+    return OmegaConf.create({**folder, **{k: run_data[k] for k in ("scale", "crop_size", "channels")}})
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
@@ -60,8 +76,9 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     with open_dict(cfg):
         cfg.data = run_config.data  # metrics.dataset reads data.name
         cfg.model = run_config.model  # metrics.conditioning reads model.conditioning
+    data = run_config.data if cfg.test_path is None else test_folder(run_config.data, cfg.test_path)
     evaluator = instantiate(cfg.metrics).evaluator
-    values = evaluator(module, instantiate(run_config.data))
+    values = evaluator(module, instantiate(data))
     rows = {
         "checkpoint": str(cfg.ckpt_path),
         "weights": "EMA generator" if getattr(module, "ema_generator", None) is not None else "generator",

@@ -223,7 +223,9 @@ def test_paired_evaluator_scores_psnr_against_each_target(tmp_path: Path) -> Non
     def mean_gap(generated: torch.Tensor, real: torch.Tensor) -> float:
         return float(generated.mean() - real.mean())
 
-    scores = TranslationScores(mean_gap, batch_size=64, num_test=20)(module, datamodule)
+    evaluator = TranslationScores(mean_gap, batch_size=64, num_test=20)
+    scores = evaluator(module, datamodule)
+    assert evaluator.protocol()["images"] == "the first 20 test images"  # what evaluate.py prints beside them
     assert set(scores) == {"fid_a2b", "psnr_rgb_a2b"}
     test_a = to_model_range(datamodule.test_images("a")[:20])
     test_b = to_model_range(datamodule.test_images("b")[:20])

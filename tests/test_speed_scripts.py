@@ -75,12 +75,26 @@ def test_bench_mnist_compares_each_ingredient_with_the_baseline(data_dir):
     assert baseline[2] == "+0%" and float(r1[1]) > 0 and r1[2].endswith("%")
 
 
+def table_rows(out: str, first_cells: tuple[str, ...]) -> list[list[str]]:
+    """The final table's rows whose first cell is one of `first_cells` (each row is printed twice: as it finishes
+    and in the final table)."""
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
+    return [row for row in rows if row[0] in first_cells][-len(first_cells) :]
+
+
 @pytest.mark.slow
 def test_bench_paired_scores_the_gray_baseline_and_pix2pix(data_dir):
     tiny = ["steps=2", "data.batch_size=4", "model.generator.ngf=4", "model.discriminator.ndf=4"]
-    out = run_script("bench_paired.py", *tiny)
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
-    gray, pix2pix = rows[-2:]  # each row printed as it finishes and again in the final table
-    assert gray[0] == "gray" and pix2pix[0] == "pix2pix" and gray[1] == pix2pix[1] == "1017"  # the subset's test split
+    gray, pix2pix = table_rows(run_script("bench_paired.py", "row=gray", "row=pix2pix", *tiny), ("gray", "pix2pix"))
+    assert gray[1] == pix2pix[1] == "1017"  # the subset's test split
     assert 15 < float(gray[2]) < 40 and 0 < float(gray[3]) < 1  # gray vs color: close, not equal
     assert float(pix2pix[2]) > 0 and -1 < float(pix2pix[3]) < 1
+
+
+@pytest.mark.slow
+def test_bench_paired_scores_bicubic_and_srresnet_on_set5_and_set14(data_dir):
+    tiny = ["steps=2", "data.batch_size=4", "model.generator.width=4", "model.generator.num_blocks=1"]
+    out = run_script("bench_paired.py", "row=bicubic", "row=srresnet", *tiny)
+    bicubic, srresnet = table_rows(out, ("bicubic", "srresnet"))
+    assert bicubic[1:5] == ["28.43", "0.8107", "26.09", "0.7056"]  # the protocol check of ../shared/data/MANIFEST.md
+    assert 0 < float(srresnet[1]) < 28.43  # two updates of a tiny net: no better than bicubic

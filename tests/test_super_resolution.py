@@ -3,25 +3,31 @@ against closed forms and the literature's bicubic row, (low, high) pairs from fo
 runs of SRGAN (pixel and VGG content) and SRResNet, and translate.py upscaling a folder with the checkpoint."""
 
 import math
+import sys
 from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import DATA_DIR, LOG_EVERY_BATCH, QUIET, TINY_SRGAN, compose_config
+from gansuite_testing import DATA_DIR, LOG_EVERY_BATCH, QUIET, ROOT, TINY_SRGAN, compose_config
 from hydra.utils import instantiate
 from PIL import Image
 from test_cyclegan_train import translate_script
 from torchvision.io import write_png
 
+from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize, downscale
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.losses import feature_content_loss
+from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.super_resolution import psnr_ssim, rgb_to_y
 from gansuite.modules.loading import load_module
 from gansuite.nets import vgg
 from gansuite.nets.srresnet import SRGANDiscriminator, SRResNet
 from gansuite.train import train
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import evaluate  # noqa: E402 -- scripts/ is not a package
 
 SRGAN = [*TINY_SRGAN, *QUIET, *LOG_EVERY_BATCH, "data=sr_cifar", "data.batch_size=4", "data.num_test=8"]
 
@@ -134,6 +140,17 @@ def test_trains_and_its_checkpoint_upscales_a_folder(model: str, tmp_path: Path)
         assert image.size == (4 * 13, 4 * 9)  # upscaled at its own size
     module, _ = load_module(output_dir / "checkpoints" / "last.ckpt")
     assert (module.discriminator is None) == (model == "srresnet")
+
+    # evaluate.py scores the checkpoint on another folder of test images: one 44x40 image, scored by hand here
+    (tmp_path / "set").mkdir()
+    high = torch.randint(0, 256, (3, 40, 44), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    write_png(high, str(tmp_path / "set" / "x.png"))
+    ckpt = f"ckpt_path={output_dir / 'checkpoints' / 'last.ckpt'}"
+    overrides = [ckpt, "metrics=psnr_ssim", f"test_path={tmp_path / 'set'}"]
+    values = evaluate.evaluate(compose_config(overrides, tmp_path, config_name="evaluate"))
+    upscaled = to_uint8(module.upscale(to_model_range(downscale(high, 4)[None])))[0]
+    expected = psnr_ssim(upscaled, high, 4)
+    assert values == pytest.approx({"psnr_y": expected[0], "ssim_y": expected[1]}, rel=1e-6)
 
 
 def test_vgg_content_trains_with_vgg19_weights_from_a_file(tmp_path: Path) -> None:

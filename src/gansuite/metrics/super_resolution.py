@@ -57,6 +57,16 @@ class SuperResolutionScores:
         self.channel = channel
         self.names = [f"psnr_{channel}", f"ssim_{channel}"]
 
+    def protocol(self) -> dict[str, str]:
+        """How the numbers were made, for tables and reports."""
+        channel = "BT.601 Y (studio swing, MATLAB's rgb2ycbcr)" if self.channel == "y" else "RGB"
+        return {
+            "images": "every test image, cropped to a multiple of the scale; input: its PIL bicubic downscale",
+            "channel": channel,
+            "border": "scale pixels removed at each side",
+            "PSNR / SSIM": "data range 255; SSIM with an 11x11 Gaussian window (sigma 1.5); mean over images",
+        }
+
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
         scores = []
         for low, high in datamodule.test_pairs():

@@ -77,6 +77,14 @@ class TranslationScores:
         batches = images.split(self.batch_size)
         return torch.cat([pl_module.translate(batch.to(pl_module.device), direction) for batch in batches])
 
+    def protocol(self) -> dict[str, str]:
+        """How the numbers were made, for tables and reports."""
+        return {
+            "images": "all test images" if self.num_test is None else f"the first {self.num_test} test images",
+            "set-to-set score": f"{self.name}: translated test inputs against the real images of the target domain",
+            "paired data": "also PSNR over all test pairs (uint8 RGB, data range 255)",
+        }
+
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
         if self.real is None:  # the test images do not change during a run: one copy on the device, reused
             test = {d: datamodule.test_images(d)[: self.num_test] for d in ("a", "b")}

@@ -1,12 +1,21 @@
-"""Paired translation against its trivial baseline: `python scripts/bench_paired.py [row=NAME] [override ...]`.
+"""Paired translation and super-resolution against their trivial baselines:
+`python scripts/bench_paired.py [row=NAME ...] [override ...]`.
 
-pix2pix colorization on the CIFAR-10 subset at 32x32 (data=cifar_colorize): the `gray` row scores the input itself
-(the gray image replicated to three channels) against the color target, the `pix2pix` row trains model=pix2pix for
-`steps` generator updates (2000 unless overridden; metrics=none, since the translation FID needs the Inception
-weights, absent offline) and scores its translations of every test input. Both rows: RGB PSNR over all test
-pairs (from the MSE of every uint8 value: the subset holds gray photos, whose input equals the target) and mean SSIM
-(torchmetrics, on the uint8 values, its default 11x11 Gaussian window). Prints a Markdown table. `row=NAME`
-(repeatable) restricts it; other arguments are Hydra overrides of the pix2pix run.
+Colorization (pix2pix on the CIFAR-10 subset at 32x32, data=cifar_colorize): the `gray` row scores the input itself
+(the gray image replicated to three channels) against the color target; the `pix2pix` row trains model=pix2pix for
+2000 generator updates and scores its translations of every test input. Both: RGB PSNR over all test pairs (from the
+MSE of every uint8 value: the subset holds gray photos, whose input equals the target) and mean SSIM (torchmetrics,
+on the uint8 values, its 11x11 Gaussian window). No FID: the translation FID needs the Inception weights, absent
+offline.
+
+Super-resolution x4 (data=sr_folder: random 96x96 crops of the 68 BSD68 images): the `bicubic` row upscales each
+test image's bicubic downscale with PIL's bicubic filter; the `srresnet` and `srgan` rows train model=srresnet
+(pixel MSE) and model=srgan for 1000 generator updates each (SRGAN with the pixel content loss: the VGG19 weights are
+absent offline; `model.content=vgg` where they exist) and upscale the test images with the final generator. Each row
+is scored on Set5 and Set14 on the SR protocol (BT.601 Y channel, 4 border pixels removed, mean over images).
+
+Prints one Markdown table per task. `row=NAME` (repeatable) restricts the rows; other arguments are Hydra overrides
+of every training row run (e.g. steps=200).
 """
 
 import sys
@@ -19,46 +28,85 @@ from torchmetrics.functional.image import structural_similarity_index_measure
 
 from gansuite.benchmark import compose_config, print_row, print_table, train_timed
 from gansuite.data.images import to_model_range
+from gansuite.data.super_resolution import bicubic_resize
 from gansuite.entry import report_user_errors
 from gansuite.metrics.image_metrics import to_uint8
+from gansuite.metrics.super_resolution import SuperResolutionScores
 from gansuite.metrics.translation import set_psnr
 from gansuite.modules.loading import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
-ROWS = ("gray", "pix2pix")
-BASE = ["model=pix2pix", "data=cifar_colorize", "metrics=none", "steps=2000", "logger=csv"]
-BASE += ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+QUIET = ["metrics=none", "logger=csv", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
+TRAINED = {
+    "pix2pix": ["model=pix2pix", "data=cifar_colorize", "steps=2000", *QUIET],
+    "srresnet": ["model=srresnet", "data=sr_folder", "steps=1000", *QUIET],
+    "srgan": ["model=srgan", "model.content=pixel", "data=sr_folder", "steps=1000", *QUIET],
+}
+COLORIZATION, SUPER_RESOLUTION = ("gray", "pix2pix"), ("bicubic", "srresnet", "srgan")
+TEST_SETS = ("Set5", "Set14")
 
 
-def scores(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, str]:
-    """PSNR over the set and mean SSIM of outputs against targets, both in [-1, 1]."""
+class Bicubic:
+    """What SuperResolutionScores upscales with, for the bicubic row: PIL's bicubic filter."""
+
+    def __init__(self, scale: int) -> None:
+        self.scale = scale
+
+    def upscale(self, images: torch.Tensor) -> torch.Tensor:
+        low = to_uint8(images)[0]
+        return to_model_range(bicubic_resize(low, low.shape[1] * self.scale, low.shape[2] * self.scale)[None])
+
+
+def colorization_row(name: str, extra: list[str], out: Path) -> dict[str, object]:
+    datamodule = instantiate(compose_config([*TRAINED["pix2pix"], *extra]).data)
+    inputs, targets = (to_model_range(datamodule.test_images(domain)) for domain in "ab")
+    outputs, seconds = inputs, None
+    if name == "pix2pix":
+        _, seconds = train_timed([*TRAINED["pix2pix"], *extra], out / name)
+        module, _ = load_module(out / name / "checkpoints" / "last.ckpt")
+        outputs = torch.cat([module.translate(batch, "a2b") for batch in inputs.split(200)])
     ssim = structural_similarity_index_measure(to_uint8(outputs).double(), to_uint8(targets).double(), data_range=255.0)
-    return {"PSNR (dB)": f"{set_psnr(outputs, targets):.2f}", "SSIM": f"{float(ssim):.4f}"}
+    return {
+        "row": name,
+        "test pairs": len(targets),
+        "PSNR (dB)": f"{set_psnr(outputs, targets):.2f}",
+        "SSIM": f"{float(ssim):.4f}",
+        "train seconds": "-" if seconds is None else f"{seconds:.0f}",
+    }
+
+
+def super_resolution_row(name: str, extra: list[str], out: Path) -> dict[str, object]:
+    row: dict[str, object] = {"row": name}
+    model, seconds = Bicubic(4), None
+    if name != "bicubic":
+        _, seconds = train_timed([*TRAINED[name], *extra], out / name)
+        model, _ = load_module(out / name / "checkpoints" / "last.ckpt")
+    for test_set in TEST_SETS:
+        test = compose_config([*TRAINED["srresnet"], *extra, f"data.test_path=${{paths.data_dir}}/sr/{test_set}"])
+        scores = SuperResolutionScores("y")(model, instantiate(test.data))
+        row |= {f"{test_set} PSNR-Y": f"{scores['psnr_y']:.2f}", f"{test_set} SSIM-Y": f"{scores['ssim_y']:.4f}"}
+    return row | {"train seconds": "-" if seconds is None else f"{seconds:.0f}"}
 
 
 def main() -> None:
     args = sys.argv[1:]
-    names = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or list(ROWS)
+    names = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or [*COLORIZATION, *SUPER_RESOLUTION]
     extra = [a for a in args if not a.startswith("row=")]
-    unknown = [name for name in names if name not in ROWS]
+    unknown = [name for name in names if name not in (*COLORIZATION, *SUPER_RESOLUTION)]
     if unknown:
-        sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join(ROWS)}")
-    datamodule = instantiate(compose_config([*BASE, *extra]).data)
-    inputs, targets = (to_model_range(datamodule.test_images(domain)) for domain in "ab")
+        sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join((*COLORIZATION, *SUPER_RESOLUTION))}")
     out = ROOT / "logs" / "bench_paired" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    rows = []
-    for name in names:
-        row = {"row": name, "test pairs": len(targets)}
-        if name == "gray":
-            row |= scores(inputs, targets) | {"train seconds": "-"}
-        else:
-            _, seconds = train_timed([*BASE, *extra], out / name)
-            module, _ = load_module(out / name / "checkpoints" / "last.ckpt")
-            translated = torch.cat([module.translate(batch, "a2b") for batch in inputs.split(200)])
-            row |= scores(translated, targets) | {"train seconds": f"{seconds:.0f}"}
-        rows.append(row)
-        print_row(row)
-    print_table(f"bench_paired {' '.join(extra) or '(defaults)'}; runs in {out}", rows)
+    caption = f"{' '.join(extra) or '(defaults)'}; runs in {out}"
+    for task, rows_of_task, measure in (
+        ("colorization", COLORIZATION, colorization_row),
+        ("super-resolution x4", SUPER_RESOLUTION, super_resolution_row),
+    ):
+        rows = []
+        for name in (name for name in names if name in rows_of_task):
+            rows.append(measure(name, extra, out))
+            print_row(rows[-1])
+        if rows:
+            print_table(f"bench_paired {task} {caption}", rows)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from gansuite_testing import (
     TINY_MLP,
     TINY_PIX2PIX,
     TINY_RESNET,
+    TINY_SRGAN,
     TINY_TOY,
     compose_config,
 )
@@ -33,6 +34,8 @@ def offline_and_tiny(name: str) -> list[str]:
         return [x for x in TINY_CYCLEGAN if x != "model=cyclegan"] + ["data=cifar_pair"]
     if name.startswith("pix2pix"):
         return [x for x in TINY_PIX2PIX if x != "model=pix2pix"] + ["data=cifar_colorize", "data.batch_size=4"]
+    if name.startswith("srgan"):  # the VGG19 weights are absent offline: the pixel content loss
+        return [x for x in TINY_SRGAN if x != "model=srgan"] + ["data=sr_cifar", "data.batch_size=4", "data.num_test=4"]
     arch = "resnet" if any(key in name for key in ("sngan", "resnet", "r3gan", "cgan_pd")) else "conv"
     return ["data=cifar10_subset", "data.batch_size=8", *(TINY_RESNET if arch == "resnet" else TINY_CONV)]
 
@@ -60,6 +63,8 @@ def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
     """The experiment's own metrics on fewer samples."""
     if name.endswith("_toy"):
         return ["metrics.num_samples=200"]
+    if name.startswith("srgan"):
+        return []  # PSNR and SSIM: no weights, and sr_cifar's test images are already few
     weights = f"metrics.inception_weights={inception_weights}"
     if name.startswith(("cyclegan", "pix2pix")):
         return [weights, "metrics.num_test=10"]

@@ -138,4 +138,4 @@ def test_readme_offline_commands_run_offline_as_written(command: str, tmp_path, 
 
 
 def test_the_readme_marks_commands_offline() -> None:
-    assert len(readme_offline_commands()) == 3
+    assert len(readme_offline_commands()) == 4

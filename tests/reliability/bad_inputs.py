@@ -106,6 +106,14 @@ TABLE = [
     ),
     BadInput(
         "train.py",
+        "model=srgan data=sr_folder",
+        "model.content=vgg needs the VGG19 weights",
+        "model=srgan data=sr_folder model.content=pixel",
+        env={"TORCH_HOME": "{no_weights}"},
+        fix_is_readme_offline_command=True,
+    ),
+    BadInput(
+        "train.py",
         f"{IMAGE_FOLDER} metrics.extractor=classifier",
         "no classifier weights for images",
         f"{IMAGE_FOLDER} metrics=none",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from gansuite.benchmark import print_row, print_table, train_timed
+from gansuite.benchmark import chosen_rows, print_row, print_table, train_timed
 from gansuite.entry import report_user_errors
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,12 +36,7 @@ CAS = {"num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "dev
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    names = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or list(ROWS)
-    extra = [a for a in args if not a.startswith("row=")]
-    unknown = [name for name in names if name not in ROWS]
-    if unknown:
-        sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join(ROWS)}")
+    names, extra = chosen_rows(sys.argv[1:], ROWS)
     out = ROOT / "logs" / "bench_conditional" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     rows = []
     for index, name in enumerate(names):

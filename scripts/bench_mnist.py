@@ -11,7 +11,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.benchmark import print_row, print_table, train_timed
+from gansuite.benchmark import chosen_rows, print_row, print_table, train_timed
 from gansuite.entry import report_user_errors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,12 +33,7 @@ ROWS: dict[str, list[str]] = {
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    names = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or list(ROWS)
-    extra = [a for a in args if not a.startswith("row=")]
-    unknown = [name for name in names if name not in ROWS]
-    if unknown:
-        sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join(ROWS)}")
+    names, extra = chosen_rows(sys.argv[1:], ROWS)
     out = ROOT / "logs" / "bench_mnist" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     rows, baseline = [], None
     for index, name in enumerate(names):

@@ -26,7 +26,7 @@ import torch
 from hydra.utils import instantiate
 from torchmetrics.functional.image import structural_similarity_index_measure
 
-from gansuite.benchmark import compose_config, print_row, print_table, train_timed
+from gansuite.benchmark import chosen_rows, compose_config, print_row, print_table, train_timed
 from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize
 from gansuite.entry import report_user_errors
@@ -89,12 +89,7 @@ def super_resolution_row(name: str, extra: list[str], out: Path) -> dict[str, ob
 
 
 def main() -> None:
-    args = sys.argv[1:]
-    names = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or [*COLORIZATION, *SUPER_RESOLUTION]
-    extra = [a for a in args if not a.startswith("row=")]
-    unknown = [name for name in names if name not in (*COLORIZATION, *SUPER_RESOLUTION)]
-    if unknown:
-        sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join((*COLORIZATION, *SUPER_RESOLUTION))}")
+    names, extra = chosen_rows(sys.argv[1:], (*COLORIZATION, *SUPER_RESOLUTION))
     out = ROOT / "logs" / "bench_paired" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     caption = f"{' '.join(extra) or '(defaults)'}; runs in {out}"
     for task, rows_of_task, measure in (

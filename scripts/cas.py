@@ -12,12 +12,10 @@ import sys
 
 import torch
 from hydra.utils import instantiate
-from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 from torch import Tensor
 
 from gansuite.benchmark import print_table
-from gansuite.entry import report_user_errors
+from gansuite.entry import report_user_errors, script_arguments
 from gansuite.errors import ConfigError
 from gansuite.metrics.classifier_training import accuracy, fit_classifier
 from gansuite.metrics.image_metrics import to_uint8
@@ -29,14 +27,7 @@ DEFAULTS = {"ckpt_path": "???", "num": 10000, "epochs": 3, "batch_size": 128, "l
 
 
 def parse(argv: list[str]):
-    args = OmegaConf.create(DEFAULTS)
-    OmegaConf.set_struct(args, True)
-    try:
-        args = OmegaConf.merge(args, OmegaConf.from_cli(argv))
-        args.ckpt_path  # noqa: B018 -- raises when missing
-    except OmegaConfBaseException as error:
-        problem = str(error).splitlines()[0]
-        raise ConfigError(f"{problem}; usage: scripts/cas.py ckpt_path=<ckpt> [{' '.join(DEFAULTS)}]") from None
+    args = script_arguments(argv, DEFAULTS, "cas.py")
     for key in ("num", "epochs", "batch_size"):
         check_positive_int(args[key], key, f"e.g. {key}={DEFAULTS[key]}")
     check_seed(args.seed)

@@ -18,10 +18,9 @@ import numpy as np
 import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
-from omegaconf.errors import OmegaConfBaseException
 from torch import Tensor
 
-from gansuite.entry import check_writable, report_user_errors
+from gansuite.entry import check_writable, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
@@ -74,14 +73,7 @@ def class_labels(args, module, num_rows: int) -> Tensor | None:
 
 
 def parse(argv: list[str]):
-    args = OmegaConf.create(DEFAULTS)
-    OmegaConf.set_struct(args, True)
-    try:
-        args = OmegaConf.merge(args, OmegaConf.from_cli(argv))
-        args.ckpt_path  # noqa: B018 -- raises when missing
-    except OmegaConfBaseException as error:
-        problem = str(error).splitlines()[0]
-        raise ConfigError(f"{problem}; usage: scripts/sample.py ckpt_path=<ckpt> [{' '.join(DEFAULTS)}]") from None
+    args = script_arguments(argv, DEFAULTS, "sample.py")
     for key, meaning in COUNTS.items():
         check_positive_int(args[key], key, meaning)
     check_seed(args.seed)

@@ -187,3 +187,20 @@ def check_command_line(argv: list[str], config_name: str, validate: Callable[[Di
         with open_dict(cfg):
             del cfg["hydra"]
         validate(cfg)
+
+
+def script_arguments(argv: list[str], defaults: dict[str, Any], script: str) -> DictConfig:
+    """`key=value` arguments of a small script over its `defaults` ("???" marks a required one), or a ConfigError
+    that names the problem and shows the usage: an unknown key, a missing required one, a value of the wrong type."""
+    args = OmegaConf.create(defaults)
+    OmegaConf.set_struct(args, True)
+    try:
+        args = OmegaConf.merge(args, OmegaConf.from_cli(argv))
+        for key, value in defaults.items():
+            if value == "???":
+                args[key]  # noqa: B018 -- raises when missing
+    except OmegaConfBaseException as error:
+        problem = str(error).splitlines()[0]
+        required = " ".join(f"{key}=<{key.removesuffix('_path')}>" for key, value in defaults.items() if value == "???")
+        raise ConfigError(f"{problem}; usage: scripts/{script} {required} [{' '.join(defaults)}]") from None
+    return args

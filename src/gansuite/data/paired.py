@@ -19,12 +19,12 @@ import torch
 from PIL import Image
 from torch import Tensor
 from torch.nn import functional as F
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
 from gansuite.data import sources
 from gansuite.data.image_folder import IMAGE_EXTENSIONS
-from gansuite.data.unpaired import ImageFileDomain, UnpairedImages, fetch_archive
+from gansuite.data.unpaired import AuthorsArchive, ImageFileDomain, UnpairedImages
 from gansuite.errors import ConfigError, DataError
 
 PIX2PIX_URL = "https://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz"
@@ -62,16 +62,8 @@ class PairedImages(UnpairedImages):
             if len(a) != len(b):  # a subclass's bug, not the user's data: the folders pair file by file
                 raise RuntimeError(f"{len(a)} {split} A images but {len(b)} B images")
 
-    def train_dataloader(self) -> DataLoader:
-        pairs = AlignedPairs(self.domains["trainA"], self.domains["trainB"], self.train_transform())
-        return DataLoader(
-            pairs,
-            batch_size=self.batch_size,
-            shuffle=True,
-            drop_last=True,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+    def training_pairs(self) -> Dataset:
+        return AlignedPairs(self.domains["trainA"], self.domains["trainB"], self.train_transform())
 
 
 class ImageHalf(Dataset):
@@ -171,31 +163,11 @@ class PairedFolder(PairedImages):
         )
 
 
-class Pix2PixDataset(PairedFolder):
-    """One of the authors' pix2pix data sets in `root/name`, downloaded there when missing and allowed."""
+class Pix2PixDataset(AuthorsArchive, PairedFolder):
+    """One of the authors' pix2pix data sets (facades, ...) in `root/name`."""
 
-    def __init__(self, name: str, root: str, download: bool = True, **kwargs) -> None:
-        if name not in PIX2PIX_DATASETS:
-            raise ConfigError(
-                f"unknown pix2pix data set {name!r}: choose one of {', '.join(PIX2PIX_DATASETS)}, or use "
-                "data=paired_folder data.path=DIR for a local folder"
-            )
-        super().__init__(path=str(Path(root) / name), **kwargs)
-        self.name, self.root, self.download = name, Path(root), download
-
-    def prepare_data(self) -> None:
-        if (self.path / "train").is_dir():
-            return
-        url = PIX2PIX_URL.format(name=self.name)
-        fix = (
-            f"download {url} and extract it into {self.root.resolve()}, point at local copies with "
-            "paths.data_dir=/path/to/data, or use data=paired_folder data.path=DIR (offline: data=cifar_colorize)"
-        )
-        fetch_archive(self.name, url, self.root, self.path, self.download, fix)
-
-    def setup(self, stage: str | None = None) -> None:
-        self.prepare_data()  # a no-op once the folder exists; covers callers that only call setup
-        super().setup(stage)
+    family, names, url, required = "pix2pix", PIX2PIX_DATASETS, PIX2PIX_URL, ("train",)
+    folder_option, offline_option = "paired_folder", "cifar_colorize"
 
 
 def luma(images: Tensor) -> Tensor:

@@ -156,10 +156,13 @@ class UnpairedImages(ImageDataModule):
             steps.append(v2.RandomHorizontalFlip())
         return v2.Compose(steps)
 
+    def training_pairs(self) -> Dataset:
+        """The (a, b) items of an epoch: an A image with a uniformly drawn B, as the reference's UnalignedDataset."""
+        return UnalignedPairs(self.domains["trainA"], self.domains["trainB"], self.train_transform())
+
     def train_dataloader(self) -> DataLoader:
-        pairs = UnalignedPairs(self.domains["trainA"], self.domains["trainB"], self.train_transform())
         return DataLoader(
-            pairs,
+            self.training_pairs(),
             batch_size=self.batch_size,
             shuffle=True,
             drop_last=True,
@@ -194,33 +197,49 @@ class UnpairedFolder(UnpairedImages):
         return {split: ImageFileDomain(domain_files(self.path, split), self.channels) for split in SPLITS}
 
 
-class CycleGANDataset(UnpairedFolder):
-    """One of the authors' data sets (horse2zebra, ...) in `root/name`, downloaded there when missing and allowed."""
+class AuthorsArchive:
+    """Mixin before a folder datamodule (`self.path`): one of the authors' data sets in `root/name`, downloaded and
+    extracted there when missing and allowed. A subclass names its `family`, the `names` it knows, the `url` pattern,
+    the `required` subfolders that mark it present and the data options to offer instead (`folder_option`,
+    `offline_option`)."""
+
+    family: str
+    names: tuple[str, ...]
+    url: str
+    required: tuple[str, ...]
+    folder_option: str
+    offline_option: str
 
     def __init__(self, name: str, root: str, download: bool = True, **kwargs) -> None:
-        if name not in CYCLEGAN_DATASETS:
+        if name not in self.names:
             raise ConfigError(
-                f"unknown CycleGAN data set {name!r}: choose one of {', '.join(CYCLEGAN_DATASETS)}, or use "
-                "data=unpaired_folder data.path=DIR for a local folder"
+                f"unknown {self.family} data set {name!r}: choose one of {', '.join(self.names)}, or use "
+                f"data={self.folder_option} data.path=DIR for a local folder"
             )
         super().__init__(path=str(Path(root) / name), **kwargs)
-        self.name = name
-        self.root = Path(root)
-        self.download = download
+        self.name, self.root, self.download = name, Path(root), download
 
     def prepare_data(self) -> None:
-        if all((self.path / split).is_dir() for split in SPLITS):
+        if all((self.path / folder).is_dir() for folder in self.required):
             return
-        url = CYCLEGAN_URL.format(name=self.name)
+        url = self.url.format(name=self.name)
         fix = (
-            f"download {url} and unzip it into {self.root.resolve()}, point at local copies with "
-            "paths.data_dir=/path/to/data, or use data=unpaired_folder data.path=DIR (offline: data=cifar_pair)"
+            f"download {url} and extract it into {self.root.resolve()}, point at local copies with "
+            f"paths.data_dir=/path/to/data, or use data={self.folder_option} data.path=DIR (offline: "
+            f"data={self.offline_option})"
         )
         fetch_archive(self.name, url, self.root, self.path, self.download, fix)
 
     def setup(self, stage: str | None = None) -> None:
         self.prepare_data()  # a no-op once the folders exist; covers callers that only call setup
         super().setup(stage)
+
+
+class CycleGANDataset(AuthorsArchive, UnpairedFolder):
+    """One of the authors' CycleGAN data sets (horse2zebra, ...) in `root/name`."""
+
+    family, names, url, required = "CycleGAN", CYCLEGAN_DATASETS, CYCLEGAN_URL, SPLITS
+    folder_option, offline_option = "unpaired_folder", "cifar_pair"
 
 
 class CifarPair(UnpairedImages):

@@ -67,6 +67,11 @@ def test_psnr_and_ssim_against_closed_forms() -> None:
         assert psnr == pytest.approx(20 * math.log10(255 / (offset * 219 / 255)), abs=1e-5)
         psnr_rgb, _ = psnr_ssim(image + offset, image, border=4, channel="rgb")
         assert psnr_rgb == pytest.approx(20 * math.log10(255 / offset), abs=1e-5)
+    # Flat images: the variance and covariance terms are C2 / C2, and SSIM is the luminance term alone, in float64
+    flat, brighter = torch.full((3, 24, 24), 100, dtype=torch.uint8), torch.full((3, 24, 24), 130, dtype=torch.uint8)
+    y1, y2 = (16 + v * 219 / 255 for v in (100, 130))
+    c1 = (0.01 * 255) ** 2
+    assert psnr_ssim(brighter, flat, border=4)[1] == pytest.approx((2 * y1 * y2 + c1) / (y1**2 + y2**2 + c1), abs=1e-9)
     framed = image.clone()
     framed[:, :4] = 0  # a difference inside the removed border only
     assert psnr_ssim(framed, image, border=4)[0] == math.inf and psnr_ssim(framed, image, border=3)[0] < 100

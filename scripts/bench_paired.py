@@ -58,11 +58,12 @@ class Bicubic:
 
 
 def colorization_row(name: str, extra: list[str], out: Path) -> dict[str, object]:
-    datamodule = instantiate(compose_config([*TRAINED["pix2pix"], *extra]).data)
+    overrides = [*TRAINED["pix2pix"], *extra] if name == "pix2pix" else TRAINED["pix2pix"]  # gray: the data alone
+    datamodule = instantiate(compose_config(overrides).data)
     inputs, targets = (to_model_range(datamodule.test_images(domain)) for domain in "ab")
     outputs, seconds = inputs, None
     if name == "pix2pix":
-        _, seconds = train_timed([*TRAINED["pix2pix"], *extra], out / name)
+        _, seconds = train_timed(overrides, out / name)
         module, _ = load_module(out / name / "checkpoints" / "last.ckpt")
         outputs = torch.cat([module.translate(batch, "a2b") for batch in inputs.split(200)])
     ssim = structural_similarity_index_measure(to_uint8(outputs).double(), to_uint8(targets).double(), data_range=255.0)

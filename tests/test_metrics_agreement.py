@@ -17,6 +17,8 @@ import torch_fidelity
 from gansuite_testing import DATA_DIR
 from metrics_replay import Replay
 from torch.utils.data import Dataset
+from torch_fidelity.metric_fid import fid_features_to_statistics, fid_statistics_to_metric
+from torchmetrics.utilities import dim_zero_cat
 
 from gansuite.data.images import TorchvisionImages
 from gansuite.metrics import inception
@@ -65,7 +67,7 @@ def fake_images(datamodule) -> torch.Tensor:
 
 def compare(weights: Path, cache_dir: Path) -> tuple[dict[str, float], dict[str, float]]:
     """Both implementations on the same images; the generated ones are scored as a conditional model's, so our
-    intra-class FID is computed too, against torch-fidelity's FID of each class's images, averaged."""
+    intra-class FID is computed too, against torch-fidelity's Frechet distance of each class, averaged."""
     datamodule = TorchvisionImages("cifar10", str(DATA_DIR), 32, base_folder="cifar-10-batches-py-subset")
     protocol = dict(num_fake=NUM_IMAGES, num_real=NUM_IMAGES, kid_subsets=10, kid_subset_size=32, batch_size=32)
     metrics = ImageMetrics(
@@ -81,12 +83,19 @@ def compare(weights: Path, cache_dir: Path) -> tuple[dict[str, float], dict[str,
     ours = metrics(Replay(fake, num_classes=NUM_CLASSES), datamodule)
     real = torch.cat(list(real_image_batches(datamodule, "train", NUM_IMAGES, 32, metrics.seed)))
     theirs = torch_fidelity_metrics(fake, real, weights, isc=True, fid=True, kid=True, prc=True)
-    # The labels each generated image was asked for (Replay returns the images in order, whatever the label).
+    # Intra-class FID: torch-fidelity's Frechet distance of each class's features (the labels each generated image
+    # was asked for; Replay returns the images in order, whatever the label), averaged. The features are ours, which
+    # the overall FID above checks against torch-fidelity's own; this checks the per-class split and the average.
+    fake_features = dim_zero_cat(metrics.kid.fake_features)
     per_class = [
-        torch_fidelity_metrics(fake[metrics.fake_labels == c], real[metrics.real_labels == c], weights, fid=True)
+        fid_statistics_to_metric(
+            fid_features_to_statistics(fake_features[metrics.fake_labels == c]),
+            fid_features_to_statistics(metrics.real_features[metrics.real_labels == c]),
+            verbose=False,
+        )["frechet_inception_distance"]
         for c in range(NUM_CLASSES)
     ]
-    theirs["intra_class_fid"] = sum(m["frechet_inception_distance"] for m in per_class) / NUM_CLASSES
+    theirs["intra_class_fid"] = sum(per_class) / NUM_CLASSES
     return ours, theirs
 
 

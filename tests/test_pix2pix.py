@@ -192,7 +192,7 @@ def test_trains_and_its_checkpoint_translates_a_folder(data: str, direction: str
 
     module, _ = load_module(output_dir / "checkpoints" / "last.ckpt")
     assert module.directions == (direction,)
-    with pytest.raises(ConfigError, match=f"not one this Pix2Pix model translates: use {direction}"):
+    with pytest.raises(ConfigError, match=f"not a direction this Pix2Pix model translates: use {direction}"):
         module.translate(torch.zeros(1, 3, 32, 32), "b2a" if direction == "a2b" else "a2b")
     folder = tmp_path / "inputs"
     folder.mkdir()

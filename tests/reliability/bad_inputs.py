@@ -45,7 +45,11 @@ TABLE = [
         "model.optimizer_g.lr=3e-4",
     ),
     BadInput("train.py", "data.batchsize=32", "did you mean data.batch_size?", "data.batch_size=32"),
-    BadInput("train.py", "model=foo", "model=foo is not an option of model: choose one of cyclegan, dcgan, gan, wgan"),
+    BadInput(
+        "train.py",
+        "model=foo",
+        "model=foo is not an option of model: choose one of cyclegan, dcgan, gan, pix2pix, srgan, srresnet, wgan",
+    ),
     BadInput(
         "train.py",
         "ckpt_path=run/gen_step=1.ckpt",
@@ -106,9 +110,9 @@ TABLE = [
     ),
     BadInput(
         "train.py",
-        "model=srgan data=sr_folder",
+        "model=srgan data=sr_cifar",
         "model.content=vgg needs the VGG19 weights",
-        "model=srgan data=sr_folder model.content=pixel",
+        "model=srgan data=sr_cifar model.content=pixel",
         env={"TORCH_HOME": "{no_weights}"},
         fix_is_readme_offline_command=True,
     ),
@@ -184,7 +188,7 @@ TABLE = [
     BadInput(
         "scripts/translate.py",
         "ckpt_path={cyclegan_ckpt} input={images} output={tmp}/out direction=up",
-        "direction must be one of a2b, b2a",
+        "direction=up is not a direction this CycleGAN model translates: use a2b or b2a",
     ),
     BadInput("scripts/translate.py", "ckpt_path={cyclegan_ckpt} inputs={images}", "unknown argument(s) inputs"),
     BadInput(

@@ -57,7 +57,7 @@ class TranslationModule(AdversarialModule):
         """Translations of `images` in [-1, 1] in `direction` ('a2b': A -> B, or 'b2a'), in eval mode."""
         if direction not in self.directions:
             raise ConfigError(
-                f"direction={direction} is not one this {type(self).__name__} model translates: use "
+                f"direction={direction} is not a direction this {type(self).__name__} model translates: use "
                 f"{' or '.join(self.directions)}"
             )
         generator = self.generator_for(direction)

@@ -21,6 +21,7 @@ from gansuite_testing import (
 )
 
 from gansuite.metrics.inception import write_random_weights
+from gansuite.metrics.lpips import write_random_backbone
 from gansuite.train import train
 
 EXPERIMENTS = sorted(path.stem for path in (ROOT / "conf" / "experiment").glob("*.yaml"))
@@ -64,7 +65,7 @@ def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
     if name.endswith("_toy"):
         return ["metrics.num_samples=200"]
     if name.startswith("srgan"):
-        return []  # PSNR and SSIM: no weights, and sr_cifar's test images are already few
+        return []  # PSNR, SSIM and LPIPS (its backbone in the hub cache): sr_cifar's test images are already few
     weights = f"metrics.inception_weights={inception_weights}"
     if name.startswith(("cyclegan", "pix2pix")):
         return [weights, "metrics.num_test=10"]
@@ -78,8 +79,10 @@ def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_experiment_trains_two_updates_with_its_own_metrics(
-    tmp_path: Path, data_dir: Path, inception_weights: Path, name: str
+    tmp_path: Path, data_dir: Path, inception_weights: Path, name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    write_random_backbone("alex")  # for LPIPS, where the experiment scores it
     overrides = [f"experiment={name}", *offline_and_tiny(name), *fewer_evaluated(name, inception_weights)]
     cfg = compose_config([*overrides, "steps=2", "logger=csv", *QUIET], tmp_path)
     monitored = train(cfg)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import DATA_DIR, LOG_EVERY_BATCH, QUIET, ROOT, TINY_SRGAN, compose_config
+from gansuite_testing import LOG_EVERY_BATCH, QUIET, ROOT, TINY_SRGAN, compose_config
 from hydra.utils import instantiate
 from PIL import Image
 from test_cyclegan_train import translate_script
+from torchmetrics.functional.image import learned_perceptual_image_patch_similarity
 from torchvision.io import write_png
 
 from gansuite.data.images import to_model_range
@@ -19,6 +20,7 @@ from gansuite.data.super_resolution import bicubic_resize, downscale
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.losses import feature_content_loss
+from gansuite.metrics import lpips
 from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.super_resolution import psnr_ssim, rgb_to_y
 from gansuite.modules.loading import load_module
@@ -124,7 +126,9 @@ def test_feature_content_loss_is_the_rescaled_feature_mse() -> None:
 
 
 @pytest.mark.parametrize("model", ["srgan", "srresnet"])
-def test_trains_and_its_checkpoint_upscales_a_folder(model: str, tmp_path: Path) -> None:
+def test_trains_and_its_checkpoint_upscales_a_folder(
+    model: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     output_dir = tmp_path / "run"
     overrides = [*SRGAN, f"model={model}", "steps=3", "metrics.every_n_updates=3"]
     overrides += ["callbacks.sample_grid.every_n_updates=3", "callbacks.sample_grid.num_images=2"]
@@ -146,16 +150,22 @@ def test_trains_and_its_checkpoint_upscales_a_folder(model: str, tmp_path: Path)
     module, _ = load_module(output_dir / "checkpoints" / "last.ckpt")
     assert (module.discriminator is None) == (model == "srresnet")
 
-    # evaluate.py scores the checkpoint on another folder of test images: one 44x40 image, scored by hand here
+    # evaluate.py scores the checkpoint on another folder of test images: one 44x40 image, scored by hand here, LPIPS
+    # by torchmetrics' functional form on the same crops (random AlexNet weights: the real ones are absent offline)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
+    lpips.write_random_backbone("alex")
     (tmp_path / "set").mkdir()
     high = torch.randint(0, 256, (3, 40, 44), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     write_png(high, str(tmp_path / "set" / "x.png"))
     ckpt = f"ckpt_path={output_dir / 'checkpoints' / 'last.ckpt'}"
-    overrides = [ckpt, "metrics=psnr_ssim", f"test_path={tmp_path / 'set'}"]
+    overrides = [ckpt, "metrics=sr_lpips", f"test_path={tmp_path / 'set'}"]
     values = evaluate.evaluate(compose_config(overrides, tmp_path, config_name="evaluate"))
     upscaled = to_uint8(module.upscale(to_model_range(downscale(high, 4)[None])))[0]
-    expected = psnr_ssim(upscaled, high, 4)
-    assert values == pytest.approx({"psnr_y": expected[0], "ssim_y": expected[1]}, rel=1e-6)
+    psnr, ssim = psnr_ssim(upscaled, high, 4)
+    crops = [to_model_range(image[None, :, 4:36, 4:40]) for image in (upscaled, high)]
+    perceptual = float(learned_perceptual_image_patch_similarity(*crops, net_type="alex"))
+    assert values == pytest.approx({"psnr_y": psnr, "ssim_y": ssim, "lpips_alex": perceptual}, rel=1e-6)
+    assert perceptual > 0
 
 
 def test_vgg_content_trains_with_vgg19_weights_from_a_file(tmp_path: Path) -> None:
@@ -166,6 +176,23 @@ def test_vgg_content_trains_with_vgg19_weights_from_a_file(tmp_path: Path) -> No
     assert "train/g_content_vgg" in log and "train/g_adversarial" in log
     checkpoint = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     assert not any("content_features" in key for key in checkpoint["state_dict"])  # VGG is not saved
+
+
+def test_lpips_is_zero_for_identical_images_and_one_line_without_its_backbone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty"))
+    with pytest.raises(ConfigError) as raised:
+        lpips.lpips_metric("alex")
+    message = str(raised.value)
+    assert "\n" not in message and "alexnet-owt-7be5be79.pth" in message and "metrics=psnr_ssim" in message
+    with pytest.raises(ConfigError, match="metrics.lpips=dino is unknown: choose one of alex, vgg, squeeze"):
+        lpips.lpips_metric("dino")
+    lpips.write_random_backbone("squeeze")
+    metric = lpips.lpips_metric("squeeze")
+    images = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    assert float(metric(images, images)) == pytest.approx(0.0, abs=1e-7)
+    assert float(metric(images, images.flip(0))) > 0.0
 
 
 def test_missing_vgg_weights_offline_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -197,4 +224,4 @@ def test_sr_cifar_is_cifar_at_32_from_8(tmp_path: Path) -> None:
     datamodule.setup()
     low, high = next(iter(datamodule.train_dataloader()))
     assert low.shape == (4, 3, 8, 8) and high.shape == (4, 3, 32, 32)
-    assert len(datamodule.test_pairs()) == 8 and DATA_DIR.name == "data"
+    assert len(datamodule.test_pairs()) == 8

@@ -118,6 +118,14 @@ TABLE = [
     ),
     BadInput(
         "train.py",
+        "model=srgan data=sr_cifar model.content=pixel metrics=sr_lpips",
+        "metrics.lpips=alex needs the AlexNet weights",
+        "model=srgan data=sr_cifar model.content=pixel",
+        env={"TORCH_HOME": "{no_weights}"},
+        fix_is_readme_offline_command=True,
+    ),
+    BadInput(
+        "train.py",
         f"{IMAGE_FOLDER} metrics.extractor=classifier",
         "no classifier weights for images",
         f"{IMAGE_FOLDER} metrics=none",

@@ -139,8 +139,9 @@ def translation_evaluation(
 
 
 def super_resolution_evaluation(
-    every_n_updates: int, monitor: str, output_path: str | None = None, channel: str = "y"
+    every_n_updates: int, monitor: str, output_path: str | None = None, channel: str = "y", lpips: str | None = None
 ) -> Evaluation:
-    """metrics=psnr_ssim: PSNR and SSIM of every upscaled test image on the SR protocol (`psnr_y`, `ssim_y`)."""
-    evaluator = SuperResolutionScores(channel)
+    """metrics=psnr_ssim: PSNR and SSIM of every upscaled test image on the SR protocol (`psnr_y`, `ssim_y`);
+    metrics=sr_lpips adds LPIPS (`lpips_alex`)."""
+    evaluator = SuperResolutionScores(channel, lpips)
     return checked_evaluation(evaluator, evaluator.names, every_n_updates, monitor, output_path)

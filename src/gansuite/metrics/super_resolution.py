@@ -5,7 +5,8 @@ The protocol (SRGAN, EDSR and every SR table since): both images as uint8 values
 BT.601 in the "studio swing" that MATLAB's rgb2ycbcr returns (Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255 for
 R, G, B in [0, 255], so Y is in [16, 235]), `scale` pixels removed at each border, PSNR with a data range of 255 and
 SSIM with an 11x11 Gaussian window (sigma 1.5), each averaged over the test images. `channel="rgb"` scores the three
-RGB channels instead; the metric's name says which (`psnr_y`, `psnr_rgb`).
+RGB channels instead; the metric's name says which (`psnr_y`, `psnr_rgb`). LPIPS, when asked for (`lpips_alex`), is
+on the RGB images in [-1, 1] with the same border removed, averaged over the test images.
 """
 
 import torch
@@ -16,6 +17,7 @@ from torchmetrics.functional.image import peak_signal_noise_ratio, structural_si
 from gansuite.data.images import to_model_range
 from gansuite.errors import ConfigError
 from gansuite.metrics.image_metrics import to_uint8
+from gansuite.metrics.lpips import lpips_metric
 
 CHANNELS = ("y", "rgb")
 BT601_Y = (65.481, 128.553, 24.966)  # per unit of R, G, B in [0, 1]; plus 16
@@ -47,30 +49,43 @@ def psnr_ssim(output: Tensor, target: Tensor, border: int, channel: str = "y") -
 
 
 class SuperResolutionScores:
-    """Evaluator `(pl_module, datamodule) -> {psnr_<channel>, ssim_<channel>}`: each test image's low-resolution
-    version (`datamodule.test_pairs()`) upscaled by the model, one image at a time (test images differ in size), and
-    scored against the original on the protocol of the module docstring."""
+    """Evaluator `(pl_module, datamodule) -> {psnr_<channel>, ssim_<channel>[, lpips_<net>]}`: each test image's
+    low-resolution version (`datamodule.test_pairs()`) upscaled by the model, one image at a time (test images differ
+    in size), and scored against the original on the protocol of the module docstring. `lpips`: the LPIPS backbone
+    (alex, vgg, squeeze) or None; its weights are resolved here, so a run without them stops before training."""
 
-    def __init__(self, channel: str = "y") -> None:
+    def __init__(self, channel: str = "y", lpips: str | None = None) -> None:
         if channel not in CHANNELS:
             raise ConfigError(f"metrics.channel={channel} is unknown: choose y (the SR convention) or rgb")
         self.channel = channel
-        self.names = [f"psnr_{channel}", f"ssim_{channel}"]
+        self.lpips_net, self.lpips = lpips, lpips_metric(lpips) if lpips else None
+        self.names = [f"psnr_{channel}", f"ssim_{channel}", *([f"lpips_{lpips}"] if lpips else [])]
 
     def protocol(self) -> dict[str, str]:
         """How the numbers were made, for tables and reports."""
         channel = "BT.601 Y (studio swing, MATLAB's rgb2ycbcr)" if self.channel == "y" else "RGB"
-        return {
+        protocol = {
             "images": "every test image, cropped to a multiple of the scale; input: its PIL bicubic downscale",
             "channel": channel,
             "border": "scale pixels removed at each side",
             "PSNR / SSIM": "data range 255; SSIM with an 11x11 Gaussian window (sigma 1.5); mean over images",
         }
+        if self.lpips is not None:
+            protocol["LPIPS"] = f"torchmetrics, v0.1 layers on {self.lpips_net}; RGB in [-1, 1], border removed; mean"
+        return protocol
 
+    @torch.no_grad()
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
-        scores = []
+        scores, border = [], datamodule.scale
+        if self.lpips is not None:
+            self.lpips = self.lpips.to(pl_module.device)
+            self.lpips.reset()
         for low, high in datamodule.test_pairs():
             output = pl_module.upscale(to_model_range(low[None]))[0]
-            scores.append(psnr_ssim(to_uint8(output).cpu(), high, datamodule.scale, self.channel))
+            scores.append(psnr_ssim(to_uint8(output).cpu(), high, border, self.channel))
+            if self.lpips is not None:  # on the uint8 output, as PSNR and SSIM see it
+                pair = (shave(to_model_range(image[None]), border) for image in (to_uint8(output), high))
+                self.lpips.update(*(image.to(pl_module.device) for image in pair))
         psnr, ssim = (sum(values) / len(values) for values in zip(*scores, strict=True))
-        return dict(zip(self.names, (psnr, ssim), strict=True))
+        values = [psnr, ssim, *([float(self.lpips.compute())] if self.lpips is not None else [])]
+        return dict(zip(self.names, values, strict=True))

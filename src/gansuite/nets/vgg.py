@@ -13,14 +13,11 @@ from torch import Tensor, nn
 from torchvision.models import VGG19_Weights, vgg19
 
 from gansuite.errors import ConfigError
+from gansuite.hub_weights import cached_weights
 
 WEIGHTS_URL = VGG19_Weights.IMAGENET1K_V1.url
 PHI_5_4 = 36  # torchvision's vgg19().features[:36] ends with the ReLU of conv5_4
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-
-def hub_weights_path() -> Path:
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(WEIGHTS_URL).name
 
 
 def resolve_weights(path: str | None) -> Path:
@@ -30,19 +27,7 @@ def resolve_weights(path: str | None) -> Path:
         if not Path(path).is_file():
             raise ConfigError(f"model.vgg_weights={path} is not a file: {fix}")
         return Path(path)
-    cached = hub_weights_path()
-    if cached.is_file():
-        return cached
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        torch.hub.download_url_to_file(WEIGHTS_URL, str(cached), progress=False)
-    except Exception as error:  # URLError offline, a full disk: the message matters, not the type
-        reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
-        raise ConfigError(
-            f"model.content=vgg needs the VGG19 weights {cached}, absent, and the download from {WEIGHTS_URL} failed "
-            f"({reason}): copy the file there, {fix}"
-        ) from error
-    return cached
+    return cached_weights(WEIGHTS_URL, "model.content=vgg", "VGG19", fix)
 
 
 def write_random_weights(path: Path, seed: int = 0) -> Path:

@@ -16,7 +16,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from gansuite.checkpoint_io import read_checkpoint
+from gansuite.checkpoints import read_checkpoint
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.entry import check_command_line, report_user_errors
 from gansuite.errors import ConfigError

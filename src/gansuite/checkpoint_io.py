@@ -1,7 +1,5 @@
-"""Checkpoint files that are never torn by a kill, and loads that never run code from the file.
-
-Checkpoints are read with `torch.load(weights_only=True)`: they hold tensors and plain containers only (the
-stored config is a resolved dict), so a checkpoint file can never run code when loaded.
+"""Checkpoint files that are never torn by a kill, and loads that never run code from the file (read through
+gansuite.checkpoints.read_checkpoint).
 
 Lightning writes through an fsspec transaction whose temporary file lives in the system temp dir; when that is on
 another filesystem than the run dir (local /tmp, logs on network storage) the final move is a copy, and a kill
@@ -16,21 +14,7 @@ from typing import Any
 import torch
 from lightning.fabric.plugins import TorchCheckpointIO
 
-from gansuite.errors import ConfigError
-
-
-def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
-    """The checkpoint's contents, or a ConfigError when the file is missing, torn or not a torch checkpoint."""
-    path = Path(ckpt_path)
-    if not path.is_file():
-        raise ConfigError(f"checkpoint {path} does not exist: pass ckpt_path=<run dir>/checkpoints/last.ckpt")
-    try:
-        return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as error:  # zip errors, unpickling errors, EOF: all mean the file is not a sound checkpoint
-        reason = str(error).strip().splitlines()[0].split(". ")[0] if str(error).strip() else type(error).__name__
-        raise ConfigError(
-            f"cannot read checkpoint {path}, it is truncated or not a checkpoint ({reason}): pass another checkpoint"
-        ) from error
+from gansuite.checkpoints import read_checkpoint
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

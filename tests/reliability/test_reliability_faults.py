@@ -12,7 +12,8 @@ import torch
 from gansuite_testing import HANG_GUARD_S, QUIET, TINY_MLP, TINY_TOY, compose_config
 from reliability_helpers import finish, run_cli, start_cli, start_cli_in, user_error_line
 
-from gansuite.checkpoint_io import AtomicCheckpointIO, read_checkpoint
+from gansuite.checkpoint_io import AtomicCheckpointIO
+from gansuite.checkpoints import read_checkpoint
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import AppendingCSVLogger

@@ -1,5 +1,6 @@
-"""Stores the composed run configuration in every checkpoint, so scripts can rebuild the model from it alone, and
-logs it to every logger, so dashboards can show, filter and group runs by it."""
+"""Stores the composed run configuration and the generators' recipes in every checkpoint, so scripts can rebuild the
+model, and gansuite.load its generator, from the checkpoint alone; and logs the configuration to every logger, so
+dashboards can show, filter and group runs by it."""
 
 from typing import Any
 
@@ -17,6 +18,7 @@ class RunConfig(Callback):
             "config": self.config,
             "data_shape": list(self.data_shape),
             "num_classes": self.num_classes,
+            "generators": pl_module.generator_checkpoint(),  # what gansuite.load rebuilds without this code
         }
 
     def on_fit_start(self, trainer: Trainer, pl_module: LightningModule) -> None:

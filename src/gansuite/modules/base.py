@@ -46,10 +46,12 @@ from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gansuite.augment import DiscriminatorAugment
+from gansuite.checkpoints import state_difference
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
 from gansuite.losses import AdversarialLoss
 from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
+from gansuite.nets.recipes import network_recipe
 from gansuite.regularizers import CriticBatch, Regularizer
 from gansuite.schedules import OptimizerSchedule, ema_beta
 
@@ -88,17 +90,9 @@ def scores_and_class_logits(critic: nn.Module, x: Tensor, labels: Tensor | None)
 def check_fits(checkpoint: dict[str, Any], module: nn.Module) -> None:
     """ConfigError when the checkpoint's weights do not fit `module` (another model, net size or data shape),
     naming the first difference and what the checkpoint was trained with, instead of load_state_dict's traceback."""
-    saved, current = checkpoint.get("state_dict", {}), module.state_dict()
-    missing = sorted(current.keys() - saved.keys())
-    unexpected = sorted(saved.keys() - current.keys())
-    resized = [k for k in current if k in saved and tuple(saved[k].shape) != tuple(current[k].shape)]
-    if not (missing or unexpected or resized):
+    difference = state_difference(checkpoint.get("state_dict", {}), module.state_dict())
+    if difference is None:
         return
-    if resized:
-        key = resized[0]
-        difference = f"{key} has shape {tuple(saved[key].shape)} there but {tuple(current[key].shape)} here"
-    else:
-        difference = f"{(missing or unexpected)[0]} is {'missing from' if missing else 'only in'} the checkpoint"
     run = checkpoint.get("gansuite")
     origin = ""
     if run is not None:
@@ -168,12 +162,29 @@ class AdversarialModule(LightningModule):
         self.compile_networks = compile
         self.ema_generator: AveragedModel | None = None
         self.ema_half_life: tuple[float, float | None] | None = None
+        self.ema_of: str | None = None
         self.images_per_generator_update = 0
         self.num_classes = num_classes
         if not class_loss_weight >= 0:
             raise ConfigError(f"model.class_loss_weight must be >= 0 (ACGAN uses 1), got {class_loss_weight}")
         self.class_loss_weight, self.class_loss_on_fakes = class_loss_weight, class_loss_on_fakes
         self.latest_losses: dict[str, Tensor | float] = {}
+        self.generator_recipes: dict[str, dict[str, Any]] = {}
+
+    def recorded_generator(self, name: str, use: str, factory: Callable[..., nn.Module], **arguments: Any) -> nn.Module:
+        """`factory(**arguments)`, the generator the subclass keeps as `self.<name>`, recorded for checkpoints
+        (see `generator_checkpoint`) so gansuite.pretrained rebuilds it alone. `use`: what it does, `sample`
+        (noise -> images), `a2b` / `b2a` (translates images) or `upscale`."""
+        self.generator_recipes[name] = {**network_recipe(factory, arguments), "use": use}
+        return factory(**arguments)
+
+    def generator_checkpoint(self) -> dict[str, dict[str, Any]]:
+        """The recorded generators with the state_dict prefix of the weights to load: the EMA's when on."""
+        generators = {}
+        for name, recipe in self.generator_recipes.items():
+            averaged = self.ema_generator is not None and self.ema_of == name
+            generators[name] = {**recipe, "state_prefix": "ema_generator.module." if averaged else f"{name}."}
+        return generators
 
     # The generator-update clock.
     @property
@@ -316,6 +327,8 @@ class AdversarialModule(LightningModule):
             return
         self.ema_generator = AveragedModel(network, multi_avg_fn=average, use_buffers=True)
         self.ema_generator.requires_grad_(False)
+        # AveragedModel keeps a copy: the name of the averaged network tells checkpoints whose EMA it is.
+        self.ema_of = next(name for name, child in self.named_children() if child is network)
 
     def average_by_half_life(self, averages: list[Tensor], currents: list[Tensor], _: Any) -> None:
         """AveragedModel's update for a half-life in images, called once per group of tensors of one dtype: one lerp

@@ -50,8 +50,8 @@ class CycleGAN(TranslationModule):
         self.cycle_weight = cycle_weight
         self.identity_weight = identity_weight
         self.adversarial_weight = adversarial_weight
-        self.generator_ab = generator(data_shape=self.data_shape)
-        self.generator_ba = generator(data_shape=self.data_shape)
+        self.generator_ab = self.recorded_generator("generator_ab", "a2b", generator, data_shape=self.data_shape)
+        self.generator_ba = self.recorded_generator("generator_ba", "b2a", generator, data_shape=self.data_shape)
         self.discriminator_a = discriminator(data_shape=self.data_shape)  # real A vs B -> A translations
         self.discriminator_b = discriminator(data_shape=self.data_shape)  # real B vs A -> B translations
         self.pool_a = ImagePool(pool_size)

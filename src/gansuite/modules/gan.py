@@ -50,7 +50,9 @@ class GAN(AdversarialModule):
         self.weight_clip = weight_clip
         self.feature_matching = feature_matching
         classes = {"num_classes": self.num_classes, "conditioning": conditioning}
-        self.generator = generator(latent_dim=latent_dim, data_shape=self.data_shape, **classes)
+        self.generator = self.recorded_generator(
+            "generator", "sample", generator, latent_dim=latent_dim, data_shape=self.data_shape, **classes
+        )
         self.discriminator = discriminator(data_shape=self.data_shape, **classes)
         lipschitz = weight_clip or is_spectrally_normalized(self.discriminator)
         if self.loss.needs_lipschitz and not (lipschitz or any(r.lipschitz for r in self.regularizers.values())):

@@ -8,7 +8,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from gansuite.checkpoint_io import read_checkpoint
+from gansuite.checkpoints import read_checkpoint
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule, check_fits
 

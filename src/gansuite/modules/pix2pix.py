@@ -63,7 +63,7 @@ class Pix2Pix(TranslationModule):
         self.directions = (direction,)
         self.l1_weight, self.discriminator_loss_weight = l1_weight, discriminator_loss_weight
         channels, height, width = self.data_shape
-        self.generator = generator(data_shape=self.data_shape)
+        self.generator = self.recorded_generator("generator", direction, generator, data_shape=self.data_shape)
         self.discriminator = discriminator(data_shape=(2 * channels, height, width))
 
     def forward(self, x: Tensor) -> Tensor:

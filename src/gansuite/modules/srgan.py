@@ -54,7 +54,9 @@ class SRGAN(AdversarialModule):
             )
         self.scale, self.content, self.adversarial_weight = scale, content, adversarial_weight
         self.vgg_weights, self.vgg_rescale = vgg_weights, vgg_rescale
-        self.generator = generator(channels=self.data_shape[0], scale=scale)
+        self.generator = self.recorded_generator(
+            "generator", "upscale", generator, channels=self.data_shape[0], scale=scale
+        )
         self.discriminator = discriminator(data_shape=self.data_shape) if adversarial_weight > 0 else None
         # Built when training starts, not as a submodule: checkpoints stay small and upscale without the weights.
         self.content_features: list[vgg.VGGFeatures] = []

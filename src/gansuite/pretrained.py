@@ -1,0 +1,146 @@
+"""A trained generator, loaded from a run directory or a checkpoint without the code that trained it:
+
+    import gansuite
+    g = gansuite.load("logs/train/runs/<run>")   # best.ckpt when present, else last.ckpt; or a .ckpt path
+    images = g.sample(16, seed=0)                 # (16, C, H, W) in [-1, 1]; labels=... for a conditional model
+    g.save_grid("grid.png", n=64)
+
+The checkpoint carries each generator's recipe (gansuite.nets.recipes: the factory's import path and its plain
+arguments) and the state_dict prefix of its weights, the EMA's when the run kept one. Loading reads the file with
+`weights_only=True`, builds only the generator(s) and loads those weights: no Hydra composition, no Lightning module,
+no discriminator, no data. Translation models (CycleGAN, pix2pix) `translate`, super-resolution models `upscale`.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from gansuite.checkpoints import read_checkpoint, state_difference
+from gansuite.errors import ConfigError
+from gansuite.nets.recipes import build
+
+DIRECTIONS = ("a2b", "b2a")
+
+
+def checkpoint_of(path: str | Path) -> Path:
+    """`path` when it is a file; for a run directory its checkpoints/best.ckpt, else checkpoints/last.ckpt."""
+    path = Path(path).expanduser()
+    if path.is_file():
+        return path
+    if not path.is_dir():
+        raise ConfigError(f"{path} does not exist: pass a run directory (logs/train/runs/<run>) or a .ckpt file")
+    for name in ("best.ckpt", "last.ckpt"):
+        if (path / "checkpoints" / name).is_file():
+            return path / "checkpoints" / name
+    raise ConfigError(f"{path} holds no checkpoints/best.ckpt or last.ckpt: pass a run directory or a .ckpt file")
+
+
+def load_generators(checkpoint: dict[str, Any], source: Path) -> dict[str, tuple[nn.Module, dict[str, Any]]]:
+    """Each recorded generator, built from its recipe with its weights loaded, and its recipe; ConfigError when the
+    checkpoint has no recipes or its weights do not fit them."""
+    recipes = checkpoint.get("gansuite", {}).get("generators")
+    if not recipes:
+        raise ConfigError(
+            f"{source} holds no generator recipe (not a gansuite checkpoint, or one written before gansuite.load "
+            "existed): load it with gansuite.modules.loading.load_module, or train the run again"
+        )
+    generators = {}
+    for name, recipe in recipes.items():
+        network = build(recipe)
+        prefix = recipe["state_prefix"]
+        state = {key[len(prefix) :]: value for key, value in checkpoint["state_dict"].items() if key.startswith(prefix)}
+        state.pop("n_averaged", None)  # the EMA's counter, not a weight of the network
+        difference = state_difference(state, network.state_dict())
+        if difference is not None:
+            raise ConfigError(
+                f"the weights of {name} in {source} do not fit its recipe {recipe['target']} ({difference}): the file "
+                "was edited or written by another gansuite version; load it with that version"
+            )
+        network.load_state_dict(state)
+        generators[name] = (network.eval().requires_grad_(False), recipe)
+    return generators
+
+
+class Pretrained:
+    """The generator(s) of one checkpoint, in eval mode, with what they do (`use`: sample, translate or upscale)."""
+
+    def __init__(self, checkpoint_path: str | Path, map_location: str | torch.device = "cpu") -> None:
+        self.checkpoint_path = checkpoint_of(checkpoint_path)
+        checkpoint = read_checkpoint(self.checkpoint_path, map_location)
+        generators = load_generators(checkpoint, self.checkpoint_path)
+        self.networks = {recipe["use"]: network for network, recipe in generators.values()}
+        self.arguments = {recipe["use"]: recipe["arguments"] for _, recipe in generators.values()}
+        self.data_shape = tuple(checkpoint["gansuite"]["data_shape"])
+        self.use = "translate" if set(self.networks) <= set(DIRECTIONS) else next(iter(self.networks))
+        self.to(map_location)
+
+    def to(self, device: str | torch.device) -> "Pretrained":
+        for network in self.networks.values():
+            network.to(device)
+        self.device = torch.device(device)
+        return self
+
+    # Noise -> images (the GAN family).
+    @property
+    def latent_dim(self) -> int:
+        return self.arguments[self.needs("sample")]["latent_dim"]
+
+    @property
+    def num_classes(self) -> int | None:
+        """The classes of a conditional generator; None for an unconditional one."""
+        arguments = self.arguments.get("sample", {})
+        return arguments.get("num_classes") if arguments.get("conditioning", "none") != "none" else None
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int | None = None, labels: Tensor | list[int] | None = None) -> Tensor:
+        """`n` samples in [-1, 1] from noise drawn with `seed` (None: torch's global generator), exactly what the
+        training module's `sample(n)` gives after `torch.manual_seed(seed)` on the CPU. A conditional model takes
+        `labels` (n class indices; default: the classes in turn, 0, 1, ..., 0, 1, ...)."""
+        generator = self.networks[self.needs("sample")]
+        noise = torch.randn(n, self.latent_dim, generator=None if seed is None else torch.Generator().manual_seed(seed))
+        noise = noise.to(self.device)
+        if self.num_classes is None:
+            if labels is not None:
+                raise ConfigError(f"{self.checkpoint_path} is an unconditional generator: sample without labels")
+            return generator(noise)
+        labels = torch.arange(n) % self.num_classes if labels is None else torch.as_tensor(labels)
+        if labels.shape != (n,) or not 0 <= int(labels.min()) <= int(labels.max()) < self.num_classes:
+            raise ConfigError(f"labels must be {n} class indices in [0, {self.num_classes}), got {labels.tolist()}")
+        return generator(noise, labels=labels.to(self.device))
+
+    def save_grid(self, path: str | Path, n: int = 64, seed: int = 0, labels: Tensor | list[int] | None = None) -> Path:
+        """`n` samples as one PNG grid (8 per row; a conditional model's default labels give one class per column)."""
+        from gansuite.plots import save_image_grid  # matplotlib and torchvision's image writer: only when asked
+
+        if len(self.data_shape) != 3:
+            raise ConfigError(f"{self.checkpoint_path} generates points, not images: use .sample(n) and plot them")
+        save_image_grid(self.sample(n, seed, labels), Path(path))
+        return Path(path)
+
+    # Images -> images (CycleGAN, pix2pix; SRGAN).
+    @torch.no_grad()
+    def translate(self, images: Tensor, direction: str | None = None) -> Tensor:
+        """`images` in [-1, 1] (N, C, H, W) translated in `direction` (a2b or b2a; default: the model's only one)."""
+        directions = [use for use in self.networks if use in DIRECTIONS]
+        if direction is None and len(directions) == 1:
+            direction = directions[0]
+        if direction not in directions:
+            raise ConfigError(f"{self.checkpoint_path} translates {' and '.join(directions) or 'nothing'}: pass one")
+        return self.networks[direction](images.to(self.device))
+
+    @torch.no_grad()
+    def upscale(self, images: Tensor) -> Tensor:
+        """`images` in [-1, 1] (N, C, H, W) upscaled by the model's scale."""
+        return self.networks[self.needs("upscale")](images.to(self.device))
+
+    def needs(self, use: str) -> str:
+        if use not in self.networks:
+            raise ConfigError(f"{self.checkpoint_path} is a model that can {self.use}, not {use}: call .{self.use}()")
+        return use
+
+
+def load(path: str | Path, map_location: str | torch.device = "cpu") -> Pretrained:
+    """The generator of a run directory (best.ckpt when present, else last.ckpt) or of a .ckpt file."""
+    return Pretrained(path, map_location)

@@ -1,18 +1,7 @@
-"""Train a GAN: `python train.py [group=option ...] [key=value ...]`. See README.md.
+"""`python train.py [group=option ...] [key=value ...]` in a checkout: gansuite-train of an installed gansuite. See
+README.md and gansuite/commands/train.py."""
 
-The command line is expanded (`resume=<run dir>`, see gansuite.resume) and checked (see gansuite.entry) before
-Lightning is imported, which takes seconds: a bad command line is answered at once.
-"""
-
-import sys
-
-from gansuite.entry import check_command_line, report_user_errors
-from gansuite.resume import expand_resume
-from gansuite.validation import validate
+from gansuite.commands.train import run
 
 if __name__ == "__main__":
-    sys.argv = report_user_errors(expand_resume, sys.argv)
-    report_user_errors(check_command_line, sys.argv, "config", validate)
-    from gansuite.train import main
-
-    main()
+    run()

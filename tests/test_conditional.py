@@ -37,8 +37,8 @@ from gansuite.validation import validate
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import cas  # noqa: E402 -- scripts/ is not a package
-import evaluate  # noqa: E402
-import sample  # noqa: E402
+
+from gansuite.commands import evaluate, sample  # noqa: E402
 
 CONDITIONINGS = ["projection", "acgan", "concat"]
 LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan", "rpgan", "ragan"]

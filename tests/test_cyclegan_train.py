@@ -2,13 +2,11 @@
 pair of $GANSUITE_DATA_DIR, the files a run leaves, translate.py, the evaluator hook, and the data errors."""
 
 import csv
-import importlib.util
 import math
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 import torch
@@ -17,6 +15,7 @@ from hydra.utils import instantiate
 from PIL import Image
 from torchvision.io import write_jpeg, write_png
 
+from gansuite.commands import translate
 from gansuite.data import sources
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import CIFAR10_CLASSES
@@ -41,14 +40,6 @@ def write_domains(root: Path, counts: dict[str, int], size: int = 40) -> None:
         for i in range(count):
             image = torch.randint(0, 256, (3, size, size), dtype=torch.uint8, generator=generator)
             (write_jpeg if i == 0 else write_png)(image, str(root / split / f"{i}.{'jpg' if i == 0 else 'png'}"))
-
-
-def translate_script() -> ModuleType:
-    """scripts/translate.py as a module, to call its main() in this process."""
-    spec = importlib.util.spec_from_file_location("translate", ROOT / "scripts" / "translate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def logged_rows(output_dir: Path) -> list[dict[str, str]]:
@@ -115,13 +106,13 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path) -
     translated = tmp_path / "translated"
     arguments = [f"ckpt_path={checkpoints / 'last.ckpt'}", f"input={data_dir / 'horse2zebra' / 'testB'}"]
     arguments += [f"output={translated}", "direction=b2a"]
-    written = translate_script().main(arguments)
+    written = translate.main(arguments)
     assert sorted(p.name for p in translated.iterdir()) == ["0.png", "1.png", "2.png"] == [p.name for p in written]
     with Image.open(translated / "1.png") as image:
         assert image.size == (32, 32)
     with pytest.raises(ConfigError, match="0.png already exists .3 of the 3 outputs do.*overwrite=true"):
-        translate_script().main(arguments)  # never overwrites unasked
-    assert len(translate_script().main([*arguments, "overwrite=true"])) == 3
+        translate.main(arguments)  # never overwrites unasked
+    assert len(translate.main([*arguments, "overwrite=true"])) == 3
 
 
 def test_trains_on_the_cifar_cat_dog_pair(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ import torch
 from gansuite_testing import LOG_EVERY_BATCH, QUIET, TINY_PIX2PIX, compose_config
 from hydra.utils import instantiate
 from PIL import Image
-from test_cyclegan_train import translate_script
 from torchvision.io import write_png
 
+from gansuite.commands import translate
 from gansuite.data.images import to_model_range
 from gansuite.data.paired import luma, sobel_edges
 from gansuite.entry import user_error
@@ -199,7 +199,7 @@ def test_trains_and_its_checkpoint_translates_a_folder(data: str, direction: str
     for i in range(2):
         write_png(torch.full((3, 32, 32), 60 * i, dtype=torch.uint8), str(folder / f"{i}.png"))
     arguments = [f"ckpt_path={output_dir / 'checkpoints' / 'last.ckpt'}", f"input={folder}"]
-    written = translate_script().main([*arguments, f"output={tmp_path / 'out'}", f"direction={direction}"])
+    written = translate.main([*arguments, f"output={tmp_path / 'out'}", f"direction={direction}"])
     assert [p.name for p in written] == ["0.png", "1.png"]
     with Image.open(written[0]) as image:
         assert image.size == (32, 32) and image.mode == "RGB"

@@ -3,18 +3,17 @@ against closed forms and the literature's bicubic row, (low, high) pairs from fo
 runs of SRGAN (pixel and VGG content) and SRResNet, and translate.py upscaling a folder with the checkpoint."""
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import LOG_EVERY_BATCH, QUIET, ROOT, TINY_SRGAN, compose_config
+from gansuite_testing import LOG_EVERY_BATCH, QUIET, TINY_SRGAN, compose_config
 from hydra.utils import instantiate
 from PIL import Image
-from test_cyclegan_train import translate_script
 from torchmetrics.functional.image import learned_perceptual_image_patch_similarity
 from torchvision.io import write_png
 
+from gansuite.commands import evaluate, translate
 from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize, downscale
 from gansuite.entry import user_error
@@ -27,9 +26,6 @@ from gansuite.modules.loading import load_module
 from gansuite.nets import vgg
 from gansuite.nets.srresnet import SRGANDiscriminator, SRResNet
 from gansuite.train import train
-
-sys.path.insert(0, str(ROOT / "scripts"))
-import evaluate  # noqa: E402 -- scripts/ is not a package
 
 SRGAN = [*TINY_SRGAN, *QUIET, *LOG_EVERY_BATCH, "data=sr_cifar", "data.batch_size=4", "data.num_test=8"]
 
@@ -142,7 +138,7 @@ def test_trains_and_its_checkpoint_upscales_a_folder(
     folder = tmp_path / "inputs"
     folder.mkdir()
     write_png(torch.full((3, 9, 13), 90, dtype=torch.uint8), str(folder / "a.png"))
-    written = translate_script().main(
+    written = translate.main(
         [f"ckpt_path={output_dir / 'checkpoints' / 'last.ckpt'}", f"input={folder}", f"output={tmp_path / 'out'}"]
     )
     with Image.open(written[0]) as image:

@@ -1,5 +1,6 @@
-"""Where the Hydra configs live: conf/ at the repository root, for train.py, the scripts and the benchmarks."""
+"""Where the Hydra configs live: gansuite/conf inside the package. In a checkout it is a link to conf/ at the
+repository root, the one place configs are edited; a built wheel holds a copy (pyproject.toml's package data)."""
 
 from pathlib import Path
 
-CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
+CONFIG_DIR = str(Path(__file__).resolve().parent / "conf")

@@ -1,0 +1,125 @@
+"""Samples from a trained generator, as files: `python scripts/sample.py ckpt_path=<ckpt> [key=value ...]`.
+
+Keys: n=64 samples, seed=0, out=<path without suffix> (default <run dir>/generated/<checkpoint>_seed<seed>),
+device=cpu, and interpolate=true for `rows` latent interpolations of `steps` points each instead. Writes <out>.png
+(an image grid with one interpolation per row, or for 2-D toy data a scatter plot over the real data) and <out>.npz
+(`samples` in the model's output range and the `latents` they came from), never over existing files unless
+overwrite=true. A run with EMA samples its EMA generator.
+
+A conditional model takes class=<index> (all samples of that class) or class=all (the default: one row per class,
+each row the same latents, about n samples in all); the .npz then also holds the `labels`.
+"""
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from torch import Tensor
+
+from gansuite.entry import check_writable, report_user_errors, script_arguments
+from gansuite.errors import ConfigError
+from gansuite.modules.loading import load_module
+from gansuite.plots import plot_toy, save_image_grid
+from gansuite.validation import check_positive_int, check_seed
+
+DEFAULTS = {
+    "ckpt_path": "???",
+    "n": 64,
+    "seed": 0,
+    "interpolate": False,
+    "rows": 8,
+    "steps": 10,
+    "out": None,
+    "device": "cpu",
+    "overwrite": False,
+    "class": None,
+}
+COUNTS = {"n": "samples to draw, e.g. n=64", "rows": "interpolations, e.g. rows=8", "steps": "points per row, e.g. 10"}
+
+
+def slerp(start: Tensor, end: Tensor, t: Tensor) -> Tensor:
+    """Spherical interpolation (White 2016): stays where Gaussian latents have their mass, unlike a straight line."""
+    cos = (start * end).sum(-1, keepdim=True) / (start.norm(dim=-1, keepdim=True) * end.norm(dim=-1, keepdim=True))
+    angle = torch.acos(cos.clamp(-1 + 1e-7, 1 - 1e-7))
+    return (torch.sin((1 - t) * angle) * start + torch.sin(t * angle) * end) / torch.sin(angle)
+
+
+def latents(args, latent_dim: int) -> Tensor:
+    generator = torch.Generator().manual_seed(args.seed)
+    if not args.interpolate:
+        return torch.randn(args.n, latent_dim, generator=generator)
+    start, end = torch.randn(2, args.rows, 1, latent_dim, generator=generator)
+    t = torch.linspace(0, 1, args.steps).view(1, args.steps, 1)
+    return slerp(start, end, t).reshape(args.rows * args.steps, latent_dim)
+
+
+def class_labels(args, module, num_rows: int) -> Tensor | None:
+    """The label of each row of latents (None for an unconditional model), from class=<index>|all."""
+    chosen = args["class"]
+    if not getattr(module, "conditional", False):
+        if chosen is not None:
+            raise ConfigError(f"{args.ckpt_path} holds an unconditional model: drop class={chosen}")
+        return None
+    num_classes = module.num_classes
+    if chosen is None or chosen == "all":
+        return torch.arange(num_rows) % num_classes
+    if isinstance(chosen, bool) or not isinstance(chosen, int) or not 0 <= chosen < num_classes:
+        raise ConfigError(f"class must be all or a class index in 0..{num_classes - 1}, got {chosen!r}")
+    return torch.full((num_rows,), chosen)
+
+
+def parse(argv: list[str]):
+    args = script_arguments(argv, DEFAULTS, "sample.py")
+    for key, meaning in COUNTS.items():
+        check_positive_int(args[key], key, meaning)
+    check_seed(args.seed)
+    return args
+
+
+def main(argv: list[str]) -> Path:
+    args = parse(argv)
+    module, config = load_module(args.ckpt_path, map_location=args.device)
+    if not hasattr(module, "latent_dim"):
+        raise ConfigError(
+            f"{args.ckpt_path} holds a {type(module).__name__}, which translates images instead of sampling noise: "
+            f"use python scripts/translate.py ckpt_path={args.ckpt_path} input=<folder> output=<folder>"
+        )
+    ckpt = Path(args.ckpt_path)
+    run_dir = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
+    suffix = "_interpolation" if args.interpolate else ""
+    out = Path(args.out) if args.out else run_dir / "generated" / f"{ckpt.stem}_seed{args.seed}{suffix}"
+    existing = [path for path in (out.with_suffix(".png"), out.with_suffix(".npz")) if path.exists()]
+    if existing and not args.overwrite:
+        raise ConfigError(f"{existing[0]} already exists: pass out=<another path>, or overwrite=true to replace it")
+    check_writable(out.parent, "out")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    every_class = getattr(module, "conditional", False) and args["class"] in (None, "all") and not args.interpolate
+    if every_class:  # one row per class, the same latents in every row
+        columns = math.ceil(args.n / module.num_classes)
+        z = latents(OmegaConf.merge(args, {"n": columns}), module.latent_dim).repeat(module.num_classes, 1)
+        labels = torch.arange(module.num_classes).repeat_interleave(columns)
+    else:
+        z = latents(args, module.latent_dim)
+        row_labels = class_labels(args, module, args.rows if args.interpolate else len(z))
+        labels = None if row_labels is None else row_labels.repeat_interleave(len(z) // len(row_labels))
+    samples = module.generate(z, labels).cpu()
+    arrays = {"samples": samples.numpy(), "latents": z.numpy()}
+    np.savez(out.with_suffix(".npz"), **arrays, **({} if labels is None else {"labels": labels.numpy()}))
+    if len(module.data_shape) == 3:
+        rows = args.steps if args.interpolate else columns if every_class else math.ceil(math.sqrt(len(samples)))
+        save_image_grid(samples, out.with_suffix(".png"), nrow=rows)
+    else:
+        datamodule = instantiate(config.data)
+        datamodule.setup("fit")
+        plot_toy(datamodule.sample(2000), samples, out.with_suffix(".png"), f"{ckpt.stem}, seed {args.seed}")
+    print(f"wrote {out}.png and {out}.npz ({len(samples)} samples)", flush=True)
+    return out
+
+
+def run() -> None:
+    """gansuite-sample, python scripts/sample.py."""
+    report_user_errors(main, sys.argv[1:])

@@ -3,9 +3,40 @@
 from pathlib import Path
 
 import pytest
-from gansuite_testing import require_data_dir
+from gansuite_testing import (
+    QUIET,
+    TINY_CONV,
+    TINY_CYCLEGAN,
+    TINY_MLP,
+    TINY_PIX2PIX,
+    TINY_SRGAN,
+    TINY_TOY,
+    compose_config,
+    require_data_dir,
+)
+
+from gansuite.train import train
 
 
 @pytest.fixture
 def data_dir() -> Path:
     return require_data_dir()
+
+
+TRAINED_RUNS = {
+    "toy": [*TINY_MLP, *(key for key in TINY_TOY if not key.startswith("metrics.")), "metrics=none"],
+    "dcgan_ema": ["model=dcgan", "data=cifar10_subset", *TINY_CONV, "model.ema_decay=0.5", "metrics=none"],
+    "dcgan_conditional": ["model=dcgan", "data=mnist", *TINY_CONV, "model.conditioning=projection", "metrics=none"],
+    "cyclegan": [*TINY_CYCLEGAN, "data=cifar_pair", "metrics=none"],
+    "pix2pix": [*TINY_PIX2PIX, "data=cifar_colorize", "metrics=none"],
+    "srgan": [*TINY_SRGAN, "data=sr_cifar", "data.batch_size=4", "metrics=none"],
+}
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One finished 2-update run of each kind of generator."""
+    root = tmp_path_factory.mktemp("runs")
+    for name, overrides in TRAINED_RUNS.items():
+        train(compose_config([*overrides, "steps=2", "logger=csv", "data.batch_size=8", *QUIET], root / name))
+    return {name: root / name for name in TRAINED_RUNS}

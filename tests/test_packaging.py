@@ -75,3 +75,6 @@ def test_the_installed_wheel_trains_from_anywhere_with_its_own_configs(tmp_path:
     out = elsewhere / "grid"
     run([str(venv / "bin" / "gansuite-sample"), f"ckpt_path={checkpoint}", "n=16", f"out={out}"], elsewhere)
     assert out.with_suffix(".png").is_file() and out.with_suffix(".npz").is_file()
+    exported = run([str(venv / "bin" / "gansuite-export"), "ckpt_path=runs/wgan", "format=torchscript"], elsewhere)
+    assert "max |torchscript - PyTorch|" in exported.stdout
+    assert (elsewhere / "runs" / "wgan" / "export" / "generator.pt").is_file()

@@ -1,6 +1,6 @@
-"""gansuite.load: the generator of a real run, rebuilt from its checkpoint alone, gives exactly what the training
-module gives for the same seed and inputs (the EMA generator when the run kept one), in a process that imports
-neither Lightning nor Hydra; checkpoints it cannot use are refused with one line."""
+"""gansuite.load: the generator of a real run (conftest's `trained_runs`), rebuilt from its checkpoint alone, gives
+exactly what the training module gives for the same seed and inputs (the EMA generator when the run kept one), in a
+process that imports neither Lightning nor Hydra; checkpoints it cannot use are refused with one line."""
 
 import subprocess
 import sys
@@ -9,66 +9,39 @@ from pathlib import Path
 import pytest
 import torch
 from gansuite_testing import (
-    QUIET,
     ROOT,
-    TINY_CONV,
-    TINY_CYCLEGAN,
-    TINY_MLP,
-    TINY_PIX2PIX,
-    TINY_SRGAN,
-    TINY_TOY,
-    compose_config,
 )
 from PIL import Image
 
 import gansuite
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
-from gansuite.train import train
-
-RUNS = {
-    "toy": [*TINY_MLP, *(key for key in TINY_TOY if not key.startswith("metrics.")), "metrics=none"],
-    "dcgan_ema": ["model=dcgan", "data=cifar10_subset", *TINY_CONV, "model.ema_decay=0.5", "metrics=none"],
-    "dcgan_conditional": ["model=dcgan", "data=mnist", *TINY_CONV, "model.conditioning=projection", "metrics=none"],
-    "cyclegan": [*TINY_CYCLEGAN, "data=cifar_pair", "metrics=none"],
-    "pix2pix": [*TINY_PIX2PIX, "data=cifar_colorize", "metrics=none"],
-    "srgan": [*TINY_SRGAN, "data=sr_cifar", "data.batch_size=4", "metrics=none"],
-}
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One finished 2-update run of each kind of generator."""
-    root = tmp_path_factory.mktemp("runs")
-    for name, overrides in RUNS.items():
-        train(compose_config([*overrides, "steps=2", "logger=csv", "data.batch_size=8", *QUIET], root / name))
-    return {name: root / name for name in RUNS}
-
-
-def test_samples_equal_the_training_modules_for_the_same_seed(runs: dict[str, Path]) -> None:
+def test_samples_equal_the_training_modules_for_the_same_seed(trained_runs: dict[str, Path]) -> None:
     for name in ("toy", "dcgan_ema"):
-        module, _ = load_module(runs[name] / "checkpoints" / "last.ckpt")
+        module, _ = load_module(trained_runs[name] / "checkpoints" / "last.ckpt")
         torch.manual_seed(3)
         expected = module.sample(16)  # module.generate: the EMA generator when on
-        generator = gansuite.load(runs[name])
+        generator = gansuite.load(trained_runs[name])
         assert generator.use == "sample" and generator.checkpoint_path.name == "last.ckpt"
         torch.testing.assert_close(generator.sample(16, seed=3), expected, rtol=0, atol=0)
         assert not generator.sample(16, seed=3).requires_grad
 
 
-def test_the_ema_generator_is_the_one_loaded(runs: dict[str, Path]) -> None:
-    module, _ = load_module(runs["dcgan_ema"] / "checkpoints" / "last.ckpt")
+def test_the_ema_generator_is_the_one_loaded(trained_runs: dict[str, Path]) -> None:
+    module, _ = load_module(trained_runs["dcgan_ema"] / "checkpoints" / "last.ckpt")
     noise = torch.randn(8, 16, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         raw, averaged = module.generator.eval()(noise), module.ema_generator.eval()(noise)
     assert (raw - averaged).abs().max() > 1e-4  # two updates at decay 0.5 move the average away
-    loaded = gansuite.load(runs["dcgan_ema"]).networks["sample"]
+    loaded = gansuite.load(trained_runs["dcgan_ema"]).networks["sample"]
     torch.testing.assert_close(loaded(noise), averaged, rtol=0, atol=0)
 
 
-def test_a_conditional_generator_samples_the_labels_asked_for(runs: dict[str, Path], tmp_path: Path) -> None:
-    module, _ = load_module(runs["dcgan_conditional"] / "checkpoints" / "last.ckpt")
-    generator = gansuite.load(runs["dcgan_conditional"] / "checkpoints" / "last.ckpt")
+def test_a_conditional_generator_samples_the_labels_asked_for(trained_runs: dict[str, Path], tmp_path: Path) -> None:
+    module, _ = load_module(trained_runs["dcgan_conditional"] / "checkpoints" / "last.ckpt")
+    generator = gansuite.load(trained_runs["dcgan_conditional"] / "checkpoints" / "last.ckpt")
     assert generator.num_classes == 10
     labels = torch.tensor([7, 7, 0, 3])
     noise = torch.randn(4, 16, generator=torch.Generator().manual_seed(5))
@@ -84,10 +57,10 @@ def test_a_conditional_generator_samples_the_labels_asked_for(runs: dict[str, Pa
         assert image.size == (8 * 34 + 2, 3 * 34 + 2)
 
 
-def test_translators_and_upscalers_equal_their_modules(runs: dict[str, Path]) -> None:
+def test_translators_and_upscalers_equal_their_modules(trained_runs: dict[str, Path]) -> None:
     images = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
-    module, _ = load_module(runs["cyclegan"] / "checkpoints" / "last.ckpt")
-    generator = gansuite.load(runs["cyclegan"])
+    module, _ = load_module(trained_runs["cyclegan"] / "checkpoints" / "last.ckpt")
+    generator = gansuite.load(trained_runs["cyclegan"])
     assert generator.use == "translate"
     for direction in ("a2b", "b2a"):
         torch.testing.assert_close(generator.translate(images, direction), module.translate(images, direction))
@@ -96,20 +69,22 @@ def test_translators_and_upscalers_equal_their_modules(runs: dict[str, Path]) ->
     with pytest.raises(ConfigError, match="is a model that can translate, not sample: call .translate()"):
         generator.sample(4)
 
-    module, _ = load_module(runs["pix2pix"] / "checkpoints" / "last.ckpt")
-    torch.testing.assert_close(gansuite.load(runs["pix2pix"]).translate(images), module.translate(images, "a2b"))
+    module, _ = load_module(trained_runs["pix2pix"] / "checkpoints" / "last.ckpt")
+    torch.testing.assert_close(
+        gansuite.load(trained_runs["pix2pix"]).translate(images), module.translate(images, "a2b")
+    )
 
-    module, _ = load_module(runs["srgan"] / "checkpoints" / "last.ckpt")
-    generator = gansuite.load(runs["srgan"])
+    module, _ = load_module(trained_runs["srgan"] / "checkpoints" / "last.ckpt")
+    generator = gansuite.load(trained_runs["srgan"])
     low = images[:, :, :8, :8]
     assert generator.upscale(low).shape == (2, 3, 32, 32)
     torch.testing.assert_close(generator.upscale(low), module.upscale(low))
 
 
-def test_loading_imports_neither_lightning_nor_hydra(runs: dict[str, Path]) -> None:
+def test_loading_imports_neither_lightning_nor_hydra(trained_runs: dict[str, Path]) -> None:
     program = (
         "import sys, gansuite\n"
-        f"g = gansuite.load({str(runs['dcgan_ema'])!r})\n"
+        f"g = gansuite.load({str(trained_runs['dcgan_ema'])!r})\n"
         "assert g.sample(2, seed=0).shape == (2, 3, 32, 32)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lightning', 'pytorch_lightning', 'hydra')))\n"
     )
@@ -117,14 +92,14 @@ def test_loading_imports_neither_lightning_nor_hydra(runs: dict[str, Path]) -> N
     assert result.stdout.strip() == "[]"
 
 
-def test_checkpoints_it_cannot_use_are_refused_with_one_line(runs: dict[str, Path], tmp_path: Path) -> None:
-    checkpoint = torch.load(runs["toy"] / "checkpoints" / "last.ckpt", weights_only=True)
+def test_checkpoints_it_cannot_use_are_refused_with_one_line(trained_runs: dict[str, Path], tmp_path: Path) -> None:
+    checkpoint = torch.load(trained_runs["toy"] / "checkpoints" / "last.ckpt", weights_only=True)
     del checkpoint["gansuite"]["generators"]
     torch.save(checkpoint, tmp_path / "old.ckpt")
     with pytest.raises(ConfigError, match="holds no generator recipe .*load_module, or train the run again"):
         gansuite.load(tmp_path / "old.ckpt")
 
-    checkpoint = torch.load(runs["toy"] / "checkpoints" / "last.ckpt", weights_only=True)
+    checkpoint = torch.load(trained_runs["toy"] / "checkpoints" / "last.ckpt", weights_only=True)
     key = next(key for key in checkpoint["state_dict"] if key.startswith("generator."))
     checkpoint["state_dict"][key] = torch.zeros(3, 3)
     torch.save(checkpoint, tmp_path / "edited.ckpt")

@@ -44,8 +44,10 @@ class ConditionalBatchNorm(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.labels is None:
             raise RuntimeError("ConditionalBatchNorm runs inside ConditionalNormGenerator, which sets the labels")
-        shape = (x.shape[0], -1) + (1,) * (x.dim() - 2)
-        gain, bias = 1.0 + self.gain(self.labels).view(shape), self.bias(self.labels).view(shape)
+        # (N, C) -> (N, C, 1, ...) by new axes, not a view to a shape read off x: a traced or exported generator then
+        # keeps its batch size dynamic.
+        spatial = (..., *(None,) * (x.dim() - 2))
+        gain, bias = 1.0 + self.gain(self.labels)[spatial], self.bias(self.labels)[spatial]
         return self.norm(x) * gain + bias
 
 

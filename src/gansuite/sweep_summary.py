@@ -1,4 +1,5 @@
-"""At the end of a sweep (`python train.py -m ...`), one table of every job: summary.csv and summary.md.
+"""At the end of a sweep (`python train.py -m ...`), one table of every job: summary.csv and summary.md (and
+report.html, gansuite.report, with the table and a curve per job).
 
 For each job: the overrides that set it apart from the other jobs, the final metrics (its metrics.json), and the
 best value of the monitored metric over the periodic evaluations (its csv/metrics.csv) with the generator update
@@ -63,11 +64,16 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def write_summary(sweep_dir: Path) -> list[dict[str, Any]]:
+def summary_rows(sweep_dir: Path) -> list[dict[str, Any]]:
+    """One row per job of the sweep."""
     jobs = job_dirs(sweep_dir)
     overrides = [set(OmegaConf.load(job / ".hydra" / "overrides.yaml")) for job in jobs]
     shared = set.intersection(*overrides) if len(jobs) > 1 else set()  # the same in every job: not worth a column
-    rows = [job_row(job, shared) for job in jobs]
+    return [job_row(job, shared) for job in jobs]
+
+
+def write_summary(sweep_dir: Path) -> list[dict[str, Any]]:
+    rows = summary_rows(sweep_dir)
     columns = list(dict.fromkeys(key for row in rows for key in row))
     with (sweep_dir / "summary.csv").open("w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=columns)
@@ -83,6 +89,9 @@ class SweepSummary(Callback):
     """Hydra callback: writes the summary table into the sweep directory when the sweep ends."""
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        from gansuite.report import write_report  # imports this module: here, not at the top
+
         sweep_dir = Path(config.hydra.sweep.dir)
         rows = write_summary(sweep_dir)
-        print(f"Sweep summary of {len(rows)} jobs: {sweep_dir / 'summary.md'} (and summary.csv)", flush=True)
+        report = write_report(sweep_dir)
+        print(f"Sweep summary of {len(rows)} jobs: {sweep_dir / 'summary.md'} (and summary.csv, {report})", flush=True)

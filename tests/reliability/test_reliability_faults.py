@@ -84,6 +84,7 @@ def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Pat
     assert (run / "checkpoints" / f"gen_step_{updates:06d}.ckpt").is_file()
     logged_before = gen_steps(run / "csv" / "metrics.csv")
     assert logged_before and max(logged_before) <= updates
+    assert "samples at update 10" in (run / "report.html").read_text()  # the report of the run so far
 
     # The hint as printed, with a budget: it keeps the run's own overrides (the tiny nets, or the checkpoint would not
     # load into the default ones) and its directory.

@@ -63,7 +63,9 @@ class Evaluation(Callback):
         self.latest = (pl_module.generator_updates, values)
         trainer.callback_metrics.update({name: torch.tensor(value) for name, value in values.items()})
         # Every logger, at the step of the other rows, naming the generator update the values belong to.
-        log_now(trainer, {**values, "gen_step": float(pl_module.generator_updates)})
+        # And the wall time, which the run report plots them against.
+        when = {"gen_step": float(pl_module.generator_updates), "time/wall_s": pl_module.wall_seconds}
+        log_now(trainer, {**values, **when})
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if self.latest is not None and self.latest[0] == pl_module.generator_updates:

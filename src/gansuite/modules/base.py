@@ -32,6 +32,7 @@ loggers only on the batches Lightning writes logs (`trainer.log_every_n_steps`),
 tensor value.
 """
 
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -169,6 +170,7 @@ class AdversarialModule(LightningModule):
             raise ConfigError(f"model.class_loss_weight must be >= 0 (ACGAN uses 1), got {class_loss_weight}")
         self.class_loss_weight, self.class_loss_on_fakes = class_loss_weight, class_loss_on_fakes
         self.latest_losses: dict[str, Tensor | float] = {}
+        self.train_started_at = time.perf_counter()
         self.generator_recipes: dict[str, dict[str, Any]] = {}
 
     def recorded_generator(self, name: str, use: str, factory: Callable[..., nn.Module], **arguments: Any) -> nn.Module:
@@ -186,7 +188,15 @@ class AdversarialModule(LightningModule):
             generators[name] = {**recipe, "state_prefix": "ema_generator.module." if averaged else f"{name}."}
         return generators
 
-    # The generator-update clock.
+    # The clocks: generator updates, and the wall time the run report plots against.
+    def on_train_start(self) -> None:
+        self.train_started_at = time.perf_counter()
+
+    @property
+    def wall_seconds(self) -> float:
+        """Seconds since this process started training (a resumed run counts from its resumption)."""
+        return time.perf_counter() - self.train_started_at
+
     @property
     def generator_updates(self) -> int:
         """Generator updates made so far: Lightning's global_step counts every optimizer step, so this survives a
@@ -295,6 +305,7 @@ class AdversarialModule(LightningModule):
             self.log("gen_step", torch.tensor(float(update)))
         if writes_logs_this_batch(self.trainer):
             self.log_dict(self.latest_losses)
+            self.log("time/wall_s", torch.tensor(self.wall_seconds, dtype=torch.float64))
 
     # The generator EMA and sampling.
     def keep_ema_of(

@@ -1,0 +1,247 @@
+"""report.html: how a run went, in one self-contained file (plots and images inlined), readable offline.
+
+For a run directory: the final metrics, every evaluation metric against generator updates and against wall time,
+the losses per network, the gradient norms, the sample grid of every evaluation (the latest large, the earlier ones
+as a strip), the real-versus-generated density plot of point data, every logged value's last value, and the
+composed config. For a sweep directory: the summary table of its jobs (gansuite.sweep_summary) and each evaluation
+metric with one curve per job. Curves come from the CSV log (csv/metrics.csv, written by logger=csv, on by default);
+a run without it says so in the report.
+
+RunReport (callbacks/report.py) writes it at the end of every run and on SIGTERM; `gansuite-report DIR` rebuilds it.
+"""
+
+import base64
+import csv
+import html
+import io
+import json
+import math
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from gansuite.errors import ConfigError  # noqa: E402
+from gansuite.sweep_summary import format_value, job_dirs, summary_rows  # noqa: E402
+
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}
+table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left}
+img{max-width:100%}img.grid{width:min(100%,640px);image-rendering:pixelated}
+.strip{display:flex;gap:.5em;overflow-x:auto}.strip figure{margin:0;width:160px;flex:none}
+figcaption{font-size:.8em;color:#555}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}"""
+NO_LOG = "No CSV log in this run (csv/metrics.csv): train with logger=csv (on by default) to see its curves here."
+NETWORKS = {"g": "generator", "d": "discriminator"}  # the prefixes of train/<network>_<term> losses
+
+
+def read_log(run_dir: Path) -> list[dict[str, float]]:
+    """The rows of csv/metrics.csv with their numbers (empty cells left out); [] when the run has no CSV log."""
+    path = run_dir / "csv" / "metrics.csv"
+    if not path.is_file():
+        return []
+    with path.open(newline="") as file:
+        return [
+            {key: float(value) for key, value in row.items() if value not in ("", None)} for row in csv.DictReader(file)
+        ]
+
+
+def series(rows: list[dict[str, float]], y: str, x: str) -> tuple[list[float], list[float]]:
+    """(x, y) of the rows that hold both, finite."""
+    points = [(row[x], row[y]) for row in rows if x in row and y in row and math.isfinite(row[y])]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def png(figure: Figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def image(data: str, alt: str, css_class: str = "plot") -> str:
+    return f'<img class="{css_class}" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def image_file(path: Path, alt: str, css_class: str = "grid") -> str:
+    return image(base64.b64encode(path.read_bytes()).decode(), alt, css_class)
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    head = "".join(f"<th>{html.escape(column)}</th>" for column in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(format_value(row.get(column)))}</td>" for column in columns) + "</tr>"
+        for row in rows
+    )
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def grid_of_plots(
+    panels: list[tuple[str, list[tuple[str, list[float], list[float]]], str]], alt: str, per_row: int = 3
+) -> str:
+    """One figure of small plots, `per_row` per row: (title, curves as (label, x, y), x label) each."""
+    columns = min(per_row, len(panels))
+    rows = math.ceil(len(panels) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.0 * rows), squeeze=False)
+    for ax in axes.flat[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (title, curves, x_label) in zip(axes.flat, panels, strict=False):
+        for label, x, y in curves:
+            ax.plot(x, y, marker="o" if len(x) < 30 else None, markersize=3, label=label)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(x_label, fontsize=8)
+        ax.tick_params(labelsize=7)
+        if len(curves) > 1:
+            ax.legend(fontsize=7)
+    figure.tight_layout()
+    return image(png(figure), alt)
+
+
+def curves(rows: list[dict[str, float]], names: list[str], prefix: str) -> list[tuple[str, list[float], list[float]]]:
+    """One curve per logged name against generator updates, labelled without `prefix`."""
+    return [(name.removeprefix(prefix), *series(rows, name, "gen_step")) for name in names]
+
+
+def columns_of(rows: list[dict[str, float]], prefix: str) -> list[str]:
+    return sorted({key for row in rows for key in row if key.startswith(prefix)})
+
+
+def curve_sections(rows: list[dict[str, float]]) -> list[str]:
+    """Evaluation metrics (against updates and wall time), losses per network, gradient norms."""
+    if not rows:
+        return [f"<h2>Curves</h2><p>{NO_LOG}</p>"]
+    sections = []
+    metrics = columns_of(rows, "val/")
+    if metrics:
+        panels = []
+        for name in metrics:
+            panels.append((name, [(name, *series(rows, name, "gen_step"))], "generator updates"))
+            if any("time/wall_s" in row and name in row for row in rows):
+                panels.append((name, [(name, *series(rows, name, "time/wall_s"))], "wall time (s)"))
+        per_row = 2 if len(panels) > len(metrics) else 3  # each metric against updates, then against wall time
+        sections.append("<h2>Evaluation metrics</h2>" + grid_of_plots(panels, "evaluation metrics", per_row))
+    losses = columns_of(rows, "train/")
+    if losses:
+        by_network: dict[str, list[str]] = {}
+        for name in losses:
+            prefix = name.removeprefix("train/").split("_")[0]
+            by_network.setdefault(NETWORKS.get(prefix, "other"), []).append(name)
+        panels = [
+            (network, curves(rows, names, "train/"), "generator updates") for network, names in by_network.items()
+        ]
+        sections.append("<h2>Losses</h2>" + grid_of_plots(panels, "losses per network"))
+    norms = columns_of(rows, "grad_norm/")
+    if norms:
+        panel = ("L2 norm", curves(rows, norms, "grad_norm/"), "generator updates")
+        sections.append("<h2>Gradient norms</h2>" + grid_of_plots([panel], "gradient norms"))
+    return sections
+
+
+def update_of(grid: Path) -> int:
+    """The generator update of samples/gen_step_NNNNNN.png."""
+    return int(grid.stem.removeprefix("gen_step_"))
+
+
+def sample_section(run_dir: Path) -> str:
+    """The grid of every evaluation: the latest large, the earlier ones as a strip; the density plot of points."""
+    grids = sorted((run_dir / "samples").glob("gen_step_*.png"), key=update_of)
+    parts = []
+    if grids:
+        latest = grids[-1]
+        parts.append(f"<h2>Samples</h2><p>After {update_of(latest)} generator updates:</p>")
+        parts.append(image_file(latest, f"samples at update {update_of(latest)}"))
+        strip = [
+            f"<figure>{image_file(grid, f'samples at update {update_of(grid)}')}"
+            f"<figcaption>update {update_of(grid)}</figcaption></figure>"
+            for grid in grids[:-1]
+        ]
+        if strip:
+            parts.append('<p>Earlier:</p><div class="strip">' + "".join(strip) + "</div>")
+    density = run_dir / "real_vs_generated.png"
+    if density.is_file():
+        parts.append("<h2>Real and generated points</h2>" + image_file(density, "real vs generated density"))
+    return "".join(parts)
+
+
+def page(title: str, sections: Iterable[str]) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body><h1>{html.escape(title)}</h1>{''.join(sections)}</body></html>\n"
+    )
+
+
+def composed_config(run_dir: Path, config: dict | None = None) -> str | None:
+    """The run's config as YAML: `config` when given (the training run's own), Hydra's copy (.hydra/config.yaml), or
+    the one its last checkpoint carries (a run composed in-process, as tests do, has no .hydra folder); None when
+    there is none."""
+    from omegaconf import OmegaConf
+
+    if config is not None:
+        return OmegaConf.to_yaml(config)
+    hydra_copy = run_dir / ".hydra" / "config.yaml"
+    if hydra_copy.is_file():
+        return hydra_copy.read_text()
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if last.is_file():
+        from gansuite.checkpoints import read_checkpoint
+
+        return OmegaConf.to_yaml(read_checkpoint(last).get("gansuite", {}).get("config", {}))
+    return None
+
+
+def is_run(directory: Path) -> bool:
+    return any((directory / name).exists() for name in (".hydra/config.yaml", "checkpoints/last.ckpt", "csv"))
+
+
+def run_report(run_dir: Path, config: dict | None = None) -> str:
+    rows = read_log(run_dir)
+    final_path = run_dir / "metrics.json"
+    final = json.loads(final_path.read_text()) if final_path.is_file() else {}
+    sections = ["<h2>Final metrics</h2>" + (table([final]) if final else "<p>No final metrics (metrics.json).</p>")]
+    sections += curve_sections(rows)
+    sections.append(sample_section(run_dir))
+    last: dict[str, float] = {}
+    for row in rows:
+        last.update(row)
+    if last:
+        logged = [{"logged value": name, "last": value} for name, value in sorted(last.items())]
+        sections.append("<h2>Every logged value</h2>" + table(logged))
+    config_text = composed_config(run_dir, config)
+    if config_text is not None:
+        sections.append(f"<h2>Config</h2><pre>{html.escape(config_text)}</pre>")
+    return page(f"Run report: {run_dir.name}", sections)
+
+
+def sweep_report(sweep_dir: Path, jobs: list[Path]) -> str:
+    sections = ["<h2>Jobs</h2>" + table(summary_rows(sweep_dir))]
+    logs = {job.name: read_log(job) for job in jobs}
+    metrics = sorted({name for rows in logs.values() for name in columns_of(rows, "val/")})
+    if metrics:
+        panels = [
+            (name, [(f"job {job}", *series(rows, name, "gen_step")) for job, rows in logs.items()], "generator updates")
+            for name in metrics
+        ]
+        sections.append("<h2>Evaluation metrics, one curve per job</h2>" + grid_of_plots(panels, "metrics per job"))
+    return page(f"Sweep report: {sweep_dir.name} ({len(jobs)} jobs)", sections)
+
+
+def write_report(directory: str | Path, config: dict | None = None) -> Path:
+    """Writes DIR/report.html for a run directory (`config`: its composed config, when the caller has it) or a sweep
+    directory, and returns its path."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError(f"{directory} is not a directory: pass a run directory (logs/train/runs/<run>) or a sweep's")
+    jobs = job_dirs(directory)
+    if jobs:
+        text = sweep_report(directory, jobs)
+    elif config is not None or is_run(directory):
+        text = run_report(directory, config)
+    else:
+        raise ConfigError(f"{directory} holds no run (config, checkpoint or CSV log) and no sweep jobs: pass a run dir")
+    out = directory / "report.html"
+    out.write_text(text)
+    return out

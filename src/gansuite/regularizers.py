@@ -6,6 +6,7 @@ for its weight, the weight's schedule over training and StyleGAN2's lazy interva
 unweighted penalty is.
 """
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -299,3 +300,14 @@ class BalancedConsistency(Regularizer):
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, real_weight={self.real_weight}, fake_weight={self.fake_weight}"
+
+
+def path_lengths(images: Tensor, ws: Tensor, noise: Tensor | None = None) -> Tensor:
+    """StyleGAN2's path lengths (Karras et al. 2020, eq. 4): per sample, |J_w^T y| with J the Jacobian of the images
+    with respect to the ws and y ~ N(0, I) / sqrt(H W) (`noise`, drawn when None), the norm taken over w's dimensions
+    and averaged over the layers' ws (as the official code). `images` must come from `ws` with a graph; the result
+    keeps one for the penalty's backward."""
+    if noise is None:
+        noise = torch.randn_like(images) / math.sqrt(images.shape[2] * images.shape[3])
+    (gradient,) = torch.autograd.grad((images * noise).sum(), ws, create_graph=True)
+    return gradient.square().sum(dim=2).mean(dim=1).sqrt()

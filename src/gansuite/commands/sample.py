@@ -8,6 +8,11 @@ overwrite=true. A run with EMA samples its EMA generator.
 
 A conditional model takes class=<index> (all samples of that class) or class=all (the default: one row per class,
 each row the same latents, about n samples in all); the .npz then also holds the `labels`.
+
+A style-based generator (model=stylegan2) also takes truncation=<psi> (w pulled towards its average: 1 is none,
+0.7 the usual choice), space=w (interpolate=true lerps in w instead of slerping in z) and style_mixing=true: a
+`rows` x `rows` grid whose row r takes its coarse styles (the layers before mix_layer, default half of them) from
+latent r and whose column c takes the fine styles from another latent c.
 """
 
 import math
@@ -22,6 +27,7 @@ from torch import Tensor
 
 from gansuite.entry import check_writable, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
+from gansuite.modules.base import eval_mode
 from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
 from gansuite.validation import check_positive_int, check_seed
@@ -37,6 +43,10 @@ DEFAULTS = {
     "device": "cpu",
     "overwrite": False,
     "class": None,
+    "truncation": None,
+    "style_mixing": False,
+    "mix_layer": None,
+    "space": "z",
 }
 COUNTS = {"n": "samples to draw, e.g. n=64", "rows": "interpolations, e.g. rows=8", "steps": "points per row, e.g. 10"}
 
@@ -72,11 +82,44 @@ def class_labels(args, module, num_rows: int) -> Tensor | None:
     return torch.full((num_rows,), chosen)
 
 
+def style_generator(args, module) -> torch.nn.Module | None:
+    """The style-based generator that samples (the EMA's when kept), with truncation=<psi> set; None for other
+    models, which refuse the style options."""
+    network = module.generator if module.ema_generator is None else module.ema_generator.module
+    if not hasattr(network, "synthesis"):
+        if args.truncation is not None or args.style_mixing or args.space == "w":
+            raise ConfigError(
+                f"truncation, style_mixing and space=w need a style-based generator (model=stylegan2); "
+                f"{args.ckpt_path} holds {type(network).__name__}: drop them"
+            )
+        return None
+    if args.truncation is not None:
+        network.truncation_psi = float(args.truncation)
+    return network
+
+
+def style_mixing_grid(args, style: torch.nn.Module, out: Path) -> Path:
+    """rows x rows images: row r's coarse styles from latent r, column c's fine styles from latent c."""
+    layer = style.num_ws // 2 if args.mix_layer is None else args.mix_layer
+    if not 1 <= layer < style.num_ws:
+        raise ConfigError(f"mix_layer must be in 1..{style.num_ws - 1} (the generator's ws), got {layer}")
+    coarse, fine = torch.randn(2, args.rows, style.latent_dim, generator=torch.Generator().manual_seed(args.seed))
+    coarse, fine = coarse.repeat_interleave(args.rows, 0), fine.repeat(args.rows, 1)
+    with eval_mode(style), torch.no_grad():
+        samples = style.mixed(coarse, fine, layer).cpu()
+    np.savez(out.with_suffix(".npz"), samples=samples.numpy(), coarse=coarse.numpy(), fine=fine.numpy())
+    save_image_grid(samples, out.with_suffix(".png"), nrow=args.rows)
+    print(f"wrote {out}.png and {out}.npz (style mixing at layer {layer}, {args.rows} x {args.rows})", flush=True)
+    return out
+
+
 def parse(argv: list[str]):
     args = script_arguments(argv, DEFAULTS, "sample.py")
     for key, meaning in COUNTS.items():
         check_positive_int(args[key], key, meaning)
     check_seed(args.seed)
+    if args.space not in ("z", "w"):
+        raise ConfigError(f"space={args.space} is unknown: interpolate in z (slerp) or w (lerp, style-based models)")
     return args
 
 
@@ -90,7 +133,7 @@ def main(argv: list[str]) -> Path:
         )
     ckpt = Path(args.ckpt_path)
     run_dir = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
-    suffix = "_interpolation" if args.interpolate else ""
+    suffix = "_style_mixing" if args.style_mixing else "_interpolation" if args.interpolate else ""
     out = Path(args.out) if args.out else run_dir / "generated" / f"{ckpt.stem}_seed{args.seed}{suffix}"
     existing = [path for path in (out.with_suffix(".png"), out.with_suffix(".npz")) if path.exists()]
     if existing and not args.overwrite:
@@ -106,7 +149,17 @@ def main(argv: list[str]) -> Path:
         z = latents(args, module.latent_dim)
         row_labels = class_labels(args, module, args.rows if args.interpolate else len(z))
         labels = None if row_labels is None else row_labels.repeat_interleave(len(z) // len(row_labels))
-    samples = module.generate(z, labels).cpu()
+    style = style_generator(args, module)
+    if style is not None and args.style_mixing:
+        return style_mixing_grid(args, style, out)
+    if style is not None and args.space == "w" and args.interpolate:
+        with eval_mode(style), torch.no_grad():
+            ends = style.ws(z.view(args.rows, args.steps, -1)[:, [0, -1]].reshape(2 * args.rows, -1))
+            t = torch.linspace(0, 1, args.steps).view(1, args.steps, 1, 1)
+            start, end = ends.view(args.rows, 2, 1, *ends.shape[1:]).unbind(1)
+            samples = style.synthesis(start.lerp(end, t).flatten(0, 1)).cpu()
+    else:
+        samples = module.generate(z, labels).cpu()
     arrays = {"samples": samples.numpy(), "latents": z.numpy()}
     np.savez(out.with_suffix(".npz"), **arrays, **({} if labels is None else {"labels": labels.numpy()}))
     if len(module.data_shape) == 3:

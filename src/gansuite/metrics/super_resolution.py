@@ -20,6 +20,7 @@ from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.lpips import lpips_metric
 
 CHANNELS = ("y", "rgb")
+LPIPS_MIN_SIDE = 32  # AlexNet's pooling leaves no pixel of a smaller image
 BT601_Y = (65.481, 128.553, 24.966)  # per unit of R, G, B in [0, 1]; plus 16
 
 
@@ -84,7 +85,12 @@ class SuperResolutionScores:
             output = pl_module.upscale(to_model_range(low[None]))[0]
             scores.append(psnr_ssim(to_uint8(output).cpu(), high, border, self.channel))
             if self.lpips is not None:  # on the uint8 output, as PSNR and SSIM see it
-                pair = (shave(to_model_range(image[None]), border) for image in (to_uint8(output), high))
+                pair = [shave(to_model_range(image[None]), border) for image in (to_uint8(output), high)]
+                if min(pair[0].shape[-2:]) < LPIPS_MIN_SIDE:
+                    raise ConfigError(
+                        f"LPIPS needs test images of at least {LPIPS_MIN_SIDE} pixels a side once the border is "
+                        f"removed, got {tuple(pair[0].shape[-2:])}: use larger test images or metrics=psnr_ssim"
+                    )
                 self.lpips.update(*(image.to(pl_module.device) for image in pair))
         psnr, ssim = (sum(values) / len(values) for values in zip(*scores, strict=True))
         values = [psnr, ssim, *([float(self.lpips.compute())] if self.lpips is not None else [])]

@@ -2,6 +2,7 @@
 equalized learning rate, path lengths against finite differences (float64), truncation, style mixing, and real
 training runs at 32 and 64 pixels whose checkpoints sample through the script (truncation, style mixing, w)."""
 
+import csv
 import math
 from pathlib import Path
 
@@ -170,3 +171,14 @@ def test_trains_and_its_checkpoint_samples_through_the_script(size: int, tmp_pat
     assert (tmp_path / "w.png").is_file()
     loaded = gansuite.load(tmp_path / "run")  # the EMA generator, through its recipe
     assert loaded.sample(2, seed=0).shape == (2, 3, size, size)
+
+
+def test_bf16_and_channels_last_train_with_the_penalties_in_float32(tmp_path: Path) -> None:
+    speed = ["trainer.precision=bf16-mixed", "model.channels_last=true", "trainer.log_every_n_steps=1"]
+    overrides = [*TINY_STYLEGAN2, "data=cifar10_subset", "data.batch_size=4", "steps=2", "metrics=none", *speed]
+    train(compose_config([*overrides, "logger=csv", *QUIET], tmp_path))
+    with (tmp_path / "csv" / "metrics.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    penalties = [float(row["train/g_path_length_penalty"]) for row in rows if row.get("train/g_path_length_penalty")]
+    assert penalties and all(math.isfinite(value) for value in penalties)
+    assert float(torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]["pl_mean"]) > 0

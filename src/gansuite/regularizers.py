@@ -310,4 +310,6 @@ def path_lengths(images: Tensor, ws: Tensor, noise: Tensor | None = None) -> Ten
     if noise is None:
         noise = torch.randn_like(images) / math.sqrt(images.shape[2] * images.shape[3])
     (gradient,) = torch.autograd.grad((images * noise).sum(), ws, create_graph=True)
+    # In (at least) float32, as input_gradients: squares and a square root lose the signal in bfloat16.
+    gradient = gradient.to(torch.promote_types(gradient.dtype, torch.float32))
     return gradient.square().sum(dim=2).mean(dim=1).sqrt()

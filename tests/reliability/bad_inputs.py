@@ -48,7 +48,8 @@ TABLE = [
     BadInput(
         "train.py",
         "model=foo",
-        "model=foo is not an option of model: choose one of cyclegan, dcgan, gan, pix2pix, srgan, srresnet, stylegan2, wgan",
+        "model=foo is not an option of model: choose one of cyclegan, dcgan, gan, pix2pix, srgan, srresnet, stylegan2, "
+        "wgan",
     ),
     BadInput(
         "train.py",

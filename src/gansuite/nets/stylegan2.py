@@ -181,8 +181,8 @@ class MappingNetwork(nn.Module):
             x = lrelu(layer(x))
         if self.training:
             with torch.no_grad():
-                self.w_avg.copy_(x.detach().mean(0).lerp(self.w_avg, 0.995))
-        return x if truncation_psi == 1.0 else self.w_avg.lerp(x, truncation_psi)
+                self.w_avg.lerp_(x.detach().mean(0).to(self.w_avg.dtype), 1 - 0.995)  # float32 under bf16 autocast
+        return x if truncation_psi == 1.0 else self.w_avg.to(x.dtype).lerp(x, truncation_psi)
 
 
 def normalize_2nd_moment(x: Tensor) -> Tensor:

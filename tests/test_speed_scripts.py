@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from gansuite_testing import HANG_GUARD_S, ROOT, TINY_CONV
+from gansuite_testing import HANG_GUARD_S, ROOT, TINY_CONV, TINY_STYLEGAN2
 
 # Tiny conv nets on 16x16 images in batches of 8 (the images per second below count them).
 TINY_RUN = ["data.image_size=16", "data.batch_size=8", *TINY_CONV]
@@ -94,3 +94,15 @@ def test_bench_paired_scores_the_baselines_and_a_trained_row(data_dir):
     bicubic, srresnet = table_rows(out, ("bicubic", "srresnet"))
     assert bicubic[1:5] == ["28.43", "0.8107", "26.09", "0.7056"]  # the protocol check of ../shared/data/MANIFEST.md
     assert 0 < float(srresnet[1]) < 28.43  # two updates of a tiny net: no better than bicubic
+
+
+@pytest.mark.slow
+def test_bench_stylegan2_gives_dcgan_the_wall_time_stylegan2_took(data_dir):
+    shrunk = ["metrics.num_fake=50", "metrics.num_real=50", "metrics.kid_subset_size=20", "data.batch_size=8"]
+    tiny = [f"stylegan2:{x}" for x in TINY_STYLEGAN2 if x != "model=stylegan2"]
+    out = run_script("bench_stylegan2.py", *shrunk, *tiny, "stylegan2:steps=2", "dcgan:model.latent_dim=16")
+    rows = table_rows(out, ("stylegan2", "dcgan, same wall time"))
+    assert [row[0] for row in rows] == ["stylegan2", "dcgan, same wall time"]
+    (_, sg_updates, sg_fid, sg_seconds), (_, dc_updates, dc_fid, dc_seconds) = rows
+    assert int(sg_updates) == 2 and float(sg_fid) > 0 and float(dc_fid) > 0 and int(dc_updates) >= 1
+    assert abs(float(dc_seconds) - float(sg_seconds)) <= float(sg_seconds) + 30  # max_time: start-up and the FID

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from gansuite_testing import QUIET, TINY_STYLEGAN2, compose_config
 from PIL import Image
+from test_regularizers import finite_difference_gradients, make_batch
 
 import gansuite
 from gansuite.commands import sample
@@ -22,7 +23,7 @@ from gansuite.nets.stylegan2 import (
     StyleGAN2Generator,
     modulated_conv2d,
 )
-from gansuite.regularizers import path_lengths
+from gansuite.regularizers import R1, path_lengths
 from gansuite.train import train
 
 TINY = {"w_dim": 8, "mapping_layers": 2, "channel_base": 64, "channel_max": 8}
@@ -182,3 +183,23 @@ def test_bf16_and_channels_last_train_with_the_penalties_in_float32(tmp_path: Pa
     penalties = [float(row["train/g_path_length_penalty"]) for row in rows if row.get("train/g_path_length_penalty")]
     assert penalties and all(math.isfinite(value) for value in penalties)
     assert float(torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]["pl_mean"]) > 0
+
+
+def test_r1_on_the_stylegan2_discriminator_matches_finite_differences_in_float64() -> None:
+    torch.manual_seed(3)
+    critic = StyleGAN2Discriminator((3, 8, 8), channel_base=32, channel_max=4, mbstd_group=1).double()
+    real = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    flat = lambda points: critic(points.view(-1, 3, 8, 8))  # noqa: E731 -- the critic on flattened points
+    expected = (finite_difference_gradients(flat, real.flatten(1)).norm(dim=1) ** 2).mean()
+    penalty = R1(gamma=1.0).penalty(make_batch(critic, real, real.clone()))
+    assert penalty.item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_a_conditional_generator_draws_each_label_differently() -> None:
+    torch.manual_seed(0)
+    generator = StyleGAN2Generator(8, (3, 16, 16), num_classes=10, conditioning="projection", **TINY).eval()
+    z = torch.randn(2, 8)
+    with torch.no_grad():
+        assert (generator(z, torch.tensor([0, 0])) - generator(z, torch.tensor([5, 5]))).abs().max() > 1e-4
+    with pytest.raises(ConfigError, match="StyleGAN2 takes model.conditioning=none or projection"):
+        StyleGAN2Generator(8, (3, 16, 16), num_classes=10, conditioning="acgan", **TINY)

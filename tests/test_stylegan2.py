@@ -150,6 +150,23 @@ def test_the_discriminator_scores_each_image_and_projects_labels() -> None:
         StyleGAN2Discriminator((3, 24, 24))
 
 
+def test_the_orig_discriminator_is_the_residual_one_without_its_skips() -> None:
+    torch.manual_seed(0)
+    residual = StyleGAN2Discriminator((3, 16, 16), channel_base=64, channel_max=8)
+    orig = StyleGAN2Discriminator((3, 16, 16), channel_base=64, channel_max=8, architecture="orig")
+    skips = {name for name in residual.state_dict() if ".skip." in name}
+    assert skips and set(orig.state_dict()) == set(residual.state_dict()) - skips
+    orig.load_state_dict({k: v for k, v in residual.state_dict().items() if k not in skips})
+    for block in residual.blocks:  # a zero skip leaves sqrt(1/2) x the main path: undo it to get the orig blocks
+        block.skip.weight.data.zero_()
+        block.conv1.weight.data *= math.sqrt(2)
+        block.conv1.bias.data *= math.sqrt(2)
+    images = torch.randn(4, 3, 16, 16)
+    torch.testing.assert_close(orig(images), residual(images), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ConfigError, match="resnet, orig"):
+        StyleGAN2Discriminator((3, 16, 16), architecture="skip")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("size", [32, 64])
 def test_trains_and_its_checkpoint_samples_through_the_script(size: int, tmp_path: Path) -> None:

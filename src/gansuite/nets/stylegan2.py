@@ -277,22 +277,24 @@ def minibatch_stddev(x: Tensor, group_size: int = 4) -> Tensor:
 
 
 class DiscriminatorBlock(nn.Module):
-    """Residual: (conv 3x3 -> conv 3x3 down) + 1x1 down skip, summed at sqrt(1/2)."""
+    """conv 3x3 -> conv 3x3 down. Residual (config-f): plus a 1x1 down skip, summed at sqrt(1/2); "orig" (the official
+    cifar config's D): the two convolutions alone."""
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int, residual: bool = True) -> None:
         super().__init__()
         self.conv0 = EqualizedConv2d(in_channels, in_channels, 3)
         self.conv1 = EqualizedConv2d(in_channels, out_channels, 3, down=True)
-        self.skip = EqualizedConv2d(in_channels, out_channels, 1, bias=False, down=True)
+        self.skip = EqualizedConv2d(in_channels, out_channels, 1, bias=False, down=True) if residual else None
 
     def forward(self, x: Tensor) -> Tensor:
-        return (self.skip(x) + lrelu(self.conv1(lrelu(self.conv0(x))))) * math.sqrt(0.5)
+        main = lrelu(self.conv1(lrelu(self.conv0(x))))
+        return main if self.skip is None else (self.skip(x) + main) * math.sqrt(0.5)
 
 
 class StyleGAN2Discriminator(nn.Module):
-    """image -> score: fromRGB, residual blocks down to 4x4, minibatch stddev, conv, dense, output. Conditional
-    (`conditioning=projection`, as stylegan2-ada): the output is `cmap_dim` features projected on a mapped label
-    embedding, divided by sqrt(cmap_dim)."""
+    """image -> score: fromRGB, blocks down to 4x4 (`architecture`: resnet or orig), minibatch stddev, conv, dense,
+    output. Conditional (`conditioning=projection`, as stylegan2-ada): the output is `cmap_dim` features projected on
+    a mapped label embedding, divided by sqrt(cmap_dim)."""
 
     def __init__(
         self,
@@ -302,13 +304,21 @@ class StyleGAN2Discriminator(nn.Module):
         channel_base: int = 32768,
         channel_max: int = 512,
         mbstd_group: int = 4,
+        architecture: str = "resnet",
     ) -> None:
         super().__init__()
+        if architecture not in ("resnet", "orig"):
+            raise ConfigError(
+                f"model.discriminator.architecture={architecture} is not one of resnet, orig: pick one of them."
+            )
         levels = log2_resolution(data_shape)
         channels = {level: channels_at(2**level, channel_base, channel_max) for level in range(2, levels + 1)}
         self.from_rgb = EqualizedConv2d(data_shape[0], channels[levels], 1)
         self.blocks = nn.Sequential(
-            *(DiscriminatorBlock(channels[lv], channels[lv - 1]) for lv in range(levels, 2, -1))
+            *(
+                DiscriminatorBlock(channels[lv], channels[lv - 1], residual=architecture == "resnet")
+                for lv in range(levels, 2, -1)
+            )
         )
         self.conv = EqualizedConv2d(channels[2] + 1, channels[2], 3)
         self.dense = EqualizedLinear(channels[2] * 16, channels[2])

@@ -1,4 +1,5 @@
-"""Generator updates and images per second of dcgan and wgan on MNIST and CIFAR-10, per speed variant.
+"""Generator updates and images per second of any model (dcgan and wgan by default, stylegan2, ...) on MNIST and
+CIFAR-10, per speed variant.
 
     python scripts/bench_speed.py [--models dcgan,wgan] [--datasets mnist,cifar10]
         [--variants plain,on_device,bf16,channels_last,compile,all] [--steps 50] [--warmup 5] [--repeats 1]
@@ -7,9 +8,12 @@
 Each row is a fresh run of `python train.py model=M data=D <variant flags> <overrides>` without loggers, callbacks,
 progress bar or checkpoints (the training step alone). The clock, which waits for the device, starts after
 `--warmup` generator updates (compilation and cudnn autotuning happen there) and stops at the end. A generator
-update is n_critic batches, so images/s = batch size x n_critic x updates/s (real images drawn). GFLOP/update is one
-warm-up generator update of the uncompiled run counted with torch.utils.flop_counter's formulas (forward,
-backward and the penalty's double backward); TFLOP/s = GFLOP/update x updates/s, to set against the device's peak. With
+update is n_critic batches, so images/s = batch size x n_critic x updates/s (real images drawn). GFLOP/update is the
+mean over the warm-up updates of the uncompiled run, counted with torch.utils.flop_counter's formulas (forward,
+backward and the penalty's double backward); TFLOP/s = GFLOP/update x updates/s, to set against the device's peak.
+Lazy regularizers (StyleGAN2's R1 every 16 discriminator steps, path lengths every 4 generator updates) make updates
+unequal: give --warmup and --steps - --warmup as multiples of the longest interval so both windows hold them in
+proportion. With
 `--repeats N` every variant runs N times, round robin, and the row is the fastest run (on a shared machine other
 processes only ever slow a run down).
 """
@@ -43,16 +47,16 @@ def variant_overrides(flags: tuple[str, ...]) -> list[str]:
 
 
 class Throughput(Callback):
-    """Times the generator updates after `warmup`; counts the FLOPs of update `warmup - 1` when `count_flops`."""
+    """Times the generator updates after `warmup`; with `count_flops`, counts the FLOPs of the warm-up updates and
+    keeps their mean."""
 
     def __init__(self, warmup: int, count_flops: bool) -> None:
         self.warmup = warmup
         self.flop_counter = CountFlops() if count_flops else None
         self.flops: int | None = None
 
-    def on_train_batch_start(self, trainer, pl_module, *args) -> None:
-        per_update = pl_module.optimizer_steps_per_generator_update
-        if self.flop_counter is not None and trainer.global_step == (self.warmup - 1) * per_update:
+    def on_train_start(self, trainer, pl_module) -> None:
+        if self.flop_counter is not None:
             self.flop_counter.__enter__()
 
     def on_train_batch_end(self, trainer, pl_module, *args) -> None:
@@ -60,7 +64,7 @@ class Throughput(Callback):
         if step == self.warmup:
             if self.flop_counter is not None:
                 self.flop_counter.__exit__(None, None, None)
-                self.flops = self.flop_counter.flops
+                self.flops = self.flop_counter.flops // self.warmup
             self.started = device_clock(pl_module.device)
 
     def on_train_end(self, trainer, pl_module) -> None:

@@ -53,6 +53,22 @@ def test_bench_speed_prints_updates_images_and_flops():
 
 
 @pytest.mark.slow
+def test_bench_speed_counts_lazy_regularizers_in_proportion():
+    """StyleGAN2 with R1 and path lengths every 2nd step: even updates cost `full`, odd ones `plain`. GFLOP/update
+    is the mean over the warm-up: full for 1 update, (full + plain) / 2 for 2, (2 full + plain) / 3 for 3."""
+    tiny = [*TINY_STYLEGAN2, "data.image_size=16", "data.batch_size=4"]
+    gflop = {}
+    for warmup in (1, 2, 3):
+        args = ["--models", "stylegan2", "--datasets", "cifar10_subset", "--variants", "plain"]
+        out = run_script("bench_speed.py", *args, "--steps", str(warmup + 1), "--warmup", str(warmup), *tiny)
+        row = [line for line in out.splitlines() if line.startswith("| stylegan2 | cifar10_subset | cpu |")][-1]
+        gflop[warmup] = float(row.strip("|").split("|")[10])
+    full, plain = gflop[1], 2 * gflop[2] - gflop[1]
+    assert 0 < plain < full  # R1 and the path lengths add double backwards
+    assert gflop[3] == pytest.approx((2 * full + plain) / 3, rel=1e-2)  # 3 significant digits printed
+
+
+@pytest.mark.slow
 def test_bench_toy_reports_mean_and_worst_seed_of_a_recipe():
     tiny = ["data.num_samples=1024", "data.batch_size=64", "metrics.num_samples=500", "logger=csv"]
     tiny += ["model.generator.mlp.width=32", "model.discriminator.mlp.width=32"]

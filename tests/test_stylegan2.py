@@ -6,6 +6,7 @@ import csv
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -220,3 +221,22 @@ def test_a_conditional_generator_draws_each_label_differently() -> None:
         assert (generator(z, torch.tensor([0, 0])) - generator(z, torch.tensor([5, 5]))).abs().max() > 1e-4
     with pytest.raises(ConfigError, match="StyleGAN2 takes model.conditioning=none or projection"):
         StyleGAN2Generator(8, (3, 16, 16), num_classes=10, conditioning="acgan", **TINY)
+
+
+def test_a_conditional_checkpoint_mixes_styles_and_interpolates_w_per_class(tmp_path: Path) -> None:
+    overrides = [*TINY_STYLEGAN2, "model.conditioning=projection", "data=cifar10_subset", "data.batch_size=4"]
+    train(compose_config([*overrides, "data.image_size=16", "steps=2", "metrics=none", *QUIET], tmp_path / "run"))
+    ckpt = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    grids = {}
+    for chosen in ("all", 2, 5):
+        mixing = ["style_mixing=true", "rows=3", f"class={chosen}", f"out={tmp_path / 'm'}", "overwrite=true"]
+        out = sample.main([f"ckpt_path={ckpt}", *mixing])
+        grids[chosen] = dict(np.load(out.with_suffix(".npz")))
+    assert grids["all"]["labels"].tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]  # row r: class r
+    assert set(grids[2]["labels"].tolist()) == {2}
+    assert np.abs(grids[2]["samples"] - grids[5]["samples"]).max() > 1e-4  # the same latents, another class
+    out = sample.main(
+        [f"ckpt_path={ckpt}", "interpolate=true", "space=w", "rows=2", "steps=3", f"out={tmp_path / 'w'}"]
+    )
+    interpolation = np.load(out.with_suffix(".npz"))
+    assert interpolation["samples"].shape == (6, 3, 16, 16) and interpolation["labels"].tolist() == [0, 0, 0, 1, 1, 1]

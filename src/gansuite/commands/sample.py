@@ -98,16 +98,19 @@ def style_generator(args, module) -> torch.nn.Module | None:
     return network
 
 
-def style_mixing_grid(args, style: torch.nn.Module, out: Path) -> Path:
-    """rows x rows images: row r's coarse styles from latent r, column c's fine styles from latent c."""
+def style_mixing_grid(args, style: torch.nn.Module, labels: Tensor | None, out: Path) -> Path:
+    """rows x rows images: row r's coarse styles from latent r, column c's fine styles from latent c; a conditional
+    model draws row r's cells with `labels[r]` (class=<index> for one class in every row)."""
     layer = style.num_ws // 2 if args.mix_layer is None else args.mix_layer
     if not 1 <= layer < style.num_ws:
         raise ConfigError(f"mix_layer must be in 1..{style.num_ws - 1} (the generator's ws), got {layer}")
     coarse, fine = torch.randn(2, args.rows, style.latent_dim, generator=torch.Generator().manual_seed(args.seed))
     coarse, fine = coarse.repeat_interleave(args.rows, 0), fine.repeat(args.rows, 1)
+    labels = None if labels is None else labels.repeat_interleave(args.rows)
     with eval_mode(style), torch.no_grad():
-        samples = style.mixed(coarse, fine, layer).cpu()
-    np.savez(out.with_suffix(".npz"), samples=samples.numpy(), coarse=coarse.numpy(), fine=fine.numpy())
+        samples = style.mixed(coarse, fine, layer, labels).cpu()
+    arrays = {"samples": samples.numpy(), "coarse": coarse.numpy(), "fine": fine.numpy()}
+    np.savez(out.with_suffix(".npz"), **arrays, **({} if labels is None else {"labels": labels.numpy()}))
     save_image_grid(samples, out.with_suffix(".png"), nrow=args.rows)
     print(f"wrote {out}.png and {out}.npz (style mixing at layer {layer}, {args.rows} x {args.rows})", flush=True)
     return out
@@ -151,10 +154,11 @@ def main(argv: list[str]) -> Path:
         labels = None if row_labels is None else row_labels.repeat_interleave(len(z) // len(row_labels))
     style = style_generator(args, module)
     if style is not None and args.style_mixing:
-        return style_mixing_grid(args, style, out)
+        return style_mixing_grid(args, style, class_labels(args, module, args.rows), out)
     if style is not None and args.space == "w" and args.interpolate:
+        end_labels = None if labels is None else labels.view(args.rows, args.steps)[:, [0, -1]].flatten()
         with eval_mode(style), torch.no_grad():
-            ends = style.ws(z.view(args.rows, args.steps, -1)[:, [0, -1]].reshape(2 * args.rows, -1))
+            ends = style.ws(z.view(args.rows, args.steps, -1)[:, [0, -1]].reshape(2 * args.rows, -1), end_labels)
             t = torch.linspace(0, 1, args.steps).view(1, args.steps, 1, 1)
             start, end = ends.view(args.rows, 2, 1, *ends.shape[1:]).unbind(1)
             samples = style.synthesis(start.lerp(end, t).flatten(0, 1)).cpu()

@@ -132,6 +132,9 @@ def test_channels_last_trains_like_contiguous(tmp_path):
     assert_losses_close(nhwc, plain, rtol=1e-4, atol=1e-5)
     weight = module.discriminator.features[2].weight  # (16, 8, 4, 4): the layouts differ
     assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+    # The batches reach the step as the datamodule makes them (contiguous): the first convolution turns them NHWC.
+    first = module.discriminator.features[0]
+    assert first(torch.randn(2, *module.data_shape)).is_contiguous(memory_format=torch.channels_last)
 
 
 def test_channels_last_needs_images(tmp_path):

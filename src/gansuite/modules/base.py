@@ -33,7 +33,6 @@ tensor value.
 """
 
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -41,7 +40,6 @@ from typing import Any
 
 import torch
 from lightning import LightningModule
-from lightning.fabric.utilities.apply_func import apply_to_collection
 from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -55,10 +53,6 @@ from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
 from gansuite.nets.recipes import network_recipe
 from gansuite.regularizers import CriticBatch, Regularizer
 from gansuite.schedules import OptimizerSchedule, ema_beta
-
-# Lightning notes that the module's on_after_batch_transfer (channels_last batches) wins over the datamodule's,
-# which has none: that is the intent.
-warnings.filterwarnings("ignore", message="You have overridden `on_after_batch_transfer` in `LightningModule`")
 
 
 @contextmanager
@@ -387,20 +381,15 @@ class AdversarialModule(LightningModule):
 
     def configure_model(self) -> None:
         """Before the optimizers are built: NHWC weights (the layout tensor cores and oneDNN convolutions run
-        fastest in) and compiled network calls (state_dict keys stay those of the eager modules)."""
+        fastest in) and compiled network calls (state_dict keys stay those of the eager modules). The batches stay
+        as the datamodule makes them (its on_after_batch_transfer is the one Lightning calls): a convolution whose
+        weight is NHWC runs in NHWC and returns NHWC for a contiguous input too, so every later layer is NHWC."""
         if self.channels_last:
             self.to(memory_format=torch.channels_last)
         if self.compile_networks:
             for network in self.children():
                 if any(True for _ in network.parameters()) and not isinstance(network, AveragedModel):
                     network.compile()
-
-    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
-        if not self.channels_last:
-            return batch
-        return apply_to_collection(
-            batch, Tensor, lambda t: t.contiguous(memory_format=torch.channels_last) if t.dim() == 4 else t
-        )
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback

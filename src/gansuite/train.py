@@ -22,6 +22,7 @@ from gansuite.conf_dir import CONFIG_DIR
 from gansuite.entry import report_user_errors, user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.modules.base import AdversarialModule
+from gansuite.modules.initialization import initialize_from
 from gansuite.modules.loading import build_model
 from gansuite.validation import validate
 
@@ -43,6 +44,8 @@ def train(cfg: DictConfig) -> float | None:
     datamodule = instantiate(cfg.data)
     num_classes = getattr(datamodule, "num_classes", None)
     module = build_model(cfg, datamodule.shape, num_classes)
+    if cfg.get("init_from"):
+        initialize_from(module, cfg.init_from, list(cfg.init_networks))
     # metrics=none leaves only the protocol keys an experiment sets (a node without _target_): no evaluation.
     evaluation = instantiate(cfg.metrics) if cfg.get("metrics", {}).get("_target_") else None
     callbacks = [instantiate(c) for c in cfg.callbacks.values()]

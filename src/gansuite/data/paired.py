@@ -26,6 +26,7 @@ from gansuite.data import sources
 from gansuite.data.image_folder import IMAGE_EXTENSIONS
 from gansuite.data.unpaired import AuthorsArchive, ImageFileDomain, UnpairedImages
 from gansuite.errors import ConfigError, DataError
+from gansuite.nets.color import luma_of
 
 PIX2PIX_URL = "https://efrosgans.eecs.berkeley.edu/pix2pix/datasets/{name}.tar.gz"
 # The sets of the authors' datasets/download_pix2pix_dataset.sh, all side by side (cityscapes: A is the photo).
@@ -172,8 +173,7 @@ class Pix2PixDataset(AuthorsArchive, PairedFolder):
 
 def luma(images: Tensor) -> Tensor:
     """ITU-R BT.601 luma of uint8 RGB images (N, 3, H, W), as float (N, 1, H, W) in [0, 255]."""
-    weights = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
-    return (images.float() * weights).sum(1, keepdim=True)
+    return luma_of(images.float())
 
 
 def sobel_edges(images: Tensor) -> Tensor:

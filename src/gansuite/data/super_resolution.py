@@ -155,14 +155,17 @@ class LargeEnough(Dataset):
 
 class SuperResolutionFolder(SuperResolutionData):
     """Random crops of the images under `path` to train; the images under `test_path` to evaluate:
-    `data=sr_folder data.path=DIR data.test_path=DIR data.scale=4`."""
+    `data=sr_folder data.path=DIR data.test_path=DIR data.scale=4`. `in_memory=true` decodes the training images
+    once, at setup, instead of for every crop: for a small set (BSD68's 68 photos are 31 MB decoded) it takes the
+    PNG decoding, about as costly as a small network's update on a CPU, out of the training loop."""
 
-    def __init__(self, path: str, test_path: str, **kwargs) -> None:
+    def __init__(self, path: str, test_path: str, in_memory: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.path, self.test_path = Path(path), Path(test_path)
+        self.path, self.test_path, self.in_memory = Path(path), Path(test_path), in_memory
 
     def load_train_images(self) -> Sequence[Tensor]:
-        return LargeEnough(list_images(self.path), self.channels, self.crop_size)
+        images = LargeEnough(list_images(self.path), self.channels, self.crop_size)
+        return [images[index] for index in range(len(images))] if self.in_memory else images
 
     def load_test_images(self) -> Sequence[Tensor]:
         return LargeEnough(list_images(self.test_path), self.channels, self.scale)

@@ -6,6 +6,11 @@ skip); one upsampling stage per factor 2 of `scale` (3x3 conv to 4 x 64 channels
 conv to the image's channels. It runs on images of any size, so whole test images are upscaled in one pass. The
 output is linear (no tanh), in the data's [-1, 1] range by training; scoring rounds and clamps it.
 
+Two options for small budgets, both off in the paper's network: `batch_norm=false` drops the blocks' batch norm
+(EDSR, Lim et al. 2017: it costs PSNR and memory in SR), and `bicubic_skip=true` adds the bicubic upscale of the
+input to the output, so the network learns only the residual detail (VDSR, Kim et al. 2016) and starts at bicubic
+quality instead of from a random image.
+
 SRGAN's discriminator: a 3x3 conv (64) and LeakyReLU 0.2, then seven 3x3 conv, batch norm, LeakyReLU blocks whose
 widths go 64, 128, 128, 256, 256, 512, 512 with strides alternating 2 and 1 (starting at 2), a dense layer of 1024,
 LeakyReLU, and a dense layer to one logit. The first dense layer reads the flattened features of the training crop
@@ -13,19 +18,24 @@ LeakyReLU, and a dense layer to one logit. The first dense layer reads the flatt
 """
 
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 from gansuite.errors import ConfigError
 
 
+def norm_or_identity(width: int, batch_norm: bool) -> nn.Module:
+    return nn.BatchNorm2d(width) if batch_norm else nn.Identity()
+
+
 class ResidualBlock(nn.Module):
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, batch_norm: bool = True) -> None:
         super().__init__()
         self.body = nn.Sequential(
             nn.Conv2d(width, width, 3, 1, 1),
-            nn.BatchNorm2d(width),
+            norm_or_identity(width, batch_norm),
             nn.PReLU(),
             nn.Conv2d(width, width, 3, 1, 1),
-            nn.BatchNorm2d(width),
+            norm_or_identity(width, batch_norm),
         )
 
     def forward(self, x: Tensor) -> Tensor:
@@ -35,25 +45,40 @@ class ResidualBlock(nn.Module):
 class SRResNet(nn.Module):
     """low-resolution image (C, h, w) -> image (C, scale * h, scale * w); `scale` a power of two."""
 
-    def __init__(self, channels: int, scale: int = 4, width: int = 64, num_blocks: int = 16) -> None:
+    def __init__(
+        self,
+        channels: int,
+        scale: int = 4,
+        width: int = 64,
+        num_blocks: int = 16,
+        batch_norm: bool = True,
+        bicubic_skip: bool = False,
+    ) -> None:
         super().__init__()
         if scale < 2 or scale & (scale - 1):
             raise ConfigError(f"SRResNet upsamples by powers of two (pixel shuffle by 2), got data.scale={scale}")
-        self.scale = scale
+        self.scale, self.bicubic_skip = scale, bicubic_skip
         self.head = nn.Sequential(nn.Conv2d(channels, width, 9, 1, 4), nn.PReLU())
         self.blocks = nn.Sequential(
-            *(ResidualBlock(width) for _ in range(num_blocks)),
+            *(ResidualBlock(width, batch_norm) for _ in range(num_blocks)),
             nn.Conv2d(width, width, 3, 1, 1),
-            nn.BatchNorm2d(width),
+            norm_or_identity(width, batch_norm),
         )
         upsampling: list[nn.Module] = []
         for _ in range(scale.bit_length() - 1):
             upsampling += [nn.Conv2d(width, 4 * width, 3, 1, 1), nn.PixelShuffle(2), nn.PReLU()]
         self.tail = nn.Sequential(*upsampling, nn.Conv2d(width, channels, 9, 1, 4))
 
+        if bicubic_skip:  # the residual starts at zero, so the first output is the bicubic upscale itself
+            nn.init.zeros_(self.tail[-1].weight)
+            nn.init.zeros_(self.tail[-1].bias)
+
     def forward(self, x: Tensor) -> Tensor:
         features = self.head(x)
-        return self.tail(features + self.blocks(features))
+        detail = self.tail(features + self.blocks(features))
+        if not self.bicubic_skip:
+            return detail
+        return detail + F.interpolate(x, scale_factor=self.scale, mode="bicubic", align_corners=False)
 
 
 class SRGANDiscriminator(nn.Module):

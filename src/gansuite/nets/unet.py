@@ -8,11 +8,16 @@ stages after the innermost one is pix2pix's noise source: it takes no z.
 Written as the reference's recursion of blocks, so the skip wiring and the parameter count match it (unet_256 with
 batch norm: 54,413,955, which the reference prints as "54.414 M"): block k wraps block k+1 and returns
 `cat(x, inner(x))`.
+
+`keep_luma=true` is for colorization: the output takes the luma of the (gray) input, so the network predicts only
+the chroma (gansuite.nets.color), as the reference's colorization mode does in Lab space; the output's Y channel is
+then the input's exactly and the network cannot lose the gray image's detail.
 """
 
 from torch import Tensor, cat, nn
 
 from gansuite.errors import ConfigError
+from gansuite.nets.color import with_luma_of
 from gansuite.nets.dcgan import init_dcgan_weights
 from gansuite.nets.resnet_generator import reference_norm
 
@@ -68,12 +73,16 @@ class UnetGenerator(nn.Module):
         norm: str = "batch",
         dropout: bool = True,
         in_channels: int | None = None,
+        keep_luma: bool = False,
     ) -> None:
-        """`in_channels`: of the input, when it differs from the output's (`data_shape[0]`)."""
+        """`in_channels`: of the input, when it differs from the output's (`data_shape[0]`); `keep_luma`: the
+        output's BT.601 luma is the input's (colorization)."""
         super().__init__()
         if len(data_shape) != 3:
             raise ConfigError(f"the U-Net generator needs images (channels, height, width), got {tuple(data_shape)}")
         channels, height, width = data_shape
+        if keep_luma and channels != 3:
+            raise ConfigError(f"model.generator.keep_luma=true colorizes: it needs RGB output, got {channels} channels")
         side = min(height, width)
         num_downs = side.bit_length() - 1 if num_downs is None else num_downs
         if num_downs < MIN_DOWNS or height % 2**num_downs or width % 2**num_downs:
@@ -87,8 +96,9 @@ class UnetGenerator(nn.Module):
         for multiple in (4, 2, 1):
             block = UnetBlock(multiple * ngf, 2 * multiple * ngf, block, norm=norm)
         self.net = UnetBlock(channels, ngf, block, in_channels or channels, outermost=True, norm=norm)
-        self.num_downs = num_downs
+        self.num_downs, self.keep_luma = num_downs, keep_luma
         init_dcgan_weights(self)  # the reference's init_type=normal, gain 0.02 is the same rule
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.net(x)
+        output = self.net(x)
+        return with_luma_of(output, x) if self.keep_luma else output

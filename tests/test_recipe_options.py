@@ -1,0 +1,125 @@
+"""The options the CPU recipes of each family are built from, each usable on its own: starting a run from another
+run's weights (`init_from=`), colorization that keeps the input's luma, SRResNet's bicubic skip and batch-norm-free
+blocks, the L1 content loss and decoding a small SR training set once."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from gansuite_testing import QUIET, TINY_SRGAN, compose_config
+from hydra.utils import instantiate
+from torch.nn import functional as F
+
+from gansuite.errors import ConfigError
+from gansuite.modules.initialization import initialize_from
+from gansuite.modules.loading import build_model, load_module
+from gansuite.nets.color import luma_of, with_luma_of
+from gansuite.nets.srresnet import SRResNet
+from gansuite.nets.unet import UnetGenerator
+from gansuite.train import train
+
+SR = [*TINY_SRGAN, "data=sr_cifar", "data.batch_size=4", "metrics=none", "logger=csv", *QUIET]
+
+
+@pytest.fixture(scope="module")
+def srresnet_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3-update SRResNet run (the generator of the SRGAN runs below, at the same sizes)."""
+    run_dir = tmp_path_factory.mktemp("srresnet")
+    train(compose_config([*SR, "model.adversarial_weight=0", "steps=3"], run_dir))
+    return run_dir
+
+
+def test_init_from_copies_the_generator_and_nothing_else(srresnet_run: Path, tmp_path: Path, data_dir: Path) -> None:
+    source, _ = load_module(srresnet_run / "checkpoints" / "last.ckpt")
+    cfg = compose_config([*SR, "steps=1"], tmp_path)
+    module = build_model(cfg, (3, 32, 32))
+    before = {k: v.clone() for k, v in module.discriminator.state_dict().items()}
+    initialize_from(module, srresnet_run, ["generator"])  # a run directory: its last checkpoint
+    for key, value in source.generator.state_dict().items():
+        assert torch.equal(module.generator.state_dict()[key], value), key
+    assert all(torch.equal(module.discriminator.state_dict()[k], v) for k, v in before.items())
+
+
+def test_init_from_trains_from_the_copied_weights(srresnet_run: Path, tmp_path: Path, data_dir: Path) -> None:
+    """Through train.py's config: the SRGAN run starts at SRResNet's generator with a fresh clock (steps=2 from 0)."""
+    cfg = compose_config([*SR, "steps=2", f"init_from={srresnet_run}"], tmp_path)
+    train(cfg)
+    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
+    assert checkpoint["global_step"] == 4  # 2 generator updates of 2 optimizer steps: the SRResNet's 3 not counted
+
+
+def test_init_from_that_does_not_fit_names_the_difference(srresnet_run: Path, tmp_path: Path, data_dir: Path) -> None:
+    module = build_model(compose_config([*SR, "model.generator.width=16"], tmp_path), (3, 32, 32))
+    with pytest.raises(ConfigError, match=r"its generator does not fit this one \(head.0.weight has shape"):
+        initialize_from(module, srresnet_run, ["generator"])
+    with pytest.raises(ConfigError, match="holds no discriminator weights: drop discriminator from init_networks"):
+        initialize_from(module, srresnet_run, ["discriminator"])
+    with pytest.raises(ConfigError, match="init_networks names critic, which this model does not have"):
+        initialize_from(module, srresnet_run, ["critic"])
+    with pytest.raises(ConfigError, match="no checkpoint there"):
+        initialize_from(module, tmp_path / "missing", ["generator"])
+
+
+def test_init_from_also_starts_the_generator_average_there(tmp_path: Path, data_dir: Path) -> None:
+    overrides = ["model=dcgan", "data=mnist", "model.generator.conv.width=8", "model.discriminator.conv.width=8"]
+    overrides += ["model.latent_dim=16", "model.ema_decay=0.9", "metrics=none", "logger=csv", *QUIET]
+    train(compose_config([*overrides, "steps=2", "data.batch_size=8"], tmp_path / "first"))
+    module = build_model(compose_config(overrides, tmp_path / "second"), (1, 32, 32))
+    initialize_from(module, tmp_path / "first", ["generator"])
+    for key, value in module.generator.state_dict().items():
+        assert torch.equal(module.ema_generator.module.state_dict()[key], value), key
+
+
+def test_keep_luma_output_has_the_input_luma_and_the_net_chroma() -> None:
+    torch.manual_seed(0)
+    gray = torch.rand(2, 1, 32, 32, dtype=torch.float64) * 2 - 1
+    net = UnetGenerator((3, 32, 32), ngf=4, keep_luma=True).double().eval()
+    output = net(gray.expand(-1, 3, -1, -1))
+    assert torch.allclose(luma_of(output), gray, atol=1e-12)  # float64 rounding only
+    free = net.net(gray.expand(-1, 3, -1, -1))  # the U-Net's own RGB: the chroma differences must be its
+    assert torch.allclose(output - luma_of(output), free - luma_of(free), atol=1e-12)
+
+
+def test_luma_is_bt601_in_any_range() -> None:
+    """The same luma as the data's uint8 conversion (data.paired.luma), computed in the model's [-1, 1] range."""
+    rgb = torch.randint(0, 256, (4, 3, 8, 8), dtype=torch.float64)
+    expected = 0.299 * rgb[:, :1] + 0.587 * rgb[:, 1:2] + 0.114 * rgb[:, 2:]
+    assert torch.allclose(luma_of(rgb), expected, atol=1e-9)
+    assert torch.allclose(luma_of(rgb / 127.5 - 1), expected / 127.5 - 1, atol=1e-12)
+    shifted = with_luma_of(rgb, expected + 7)
+    assert torch.allclose(luma_of(shifted), expected + 7, atol=1e-9)
+
+
+def test_keep_luma_needs_rgb_output() -> None:
+    with pytest.raises(ConfigError, match="keep_luma=true colorizes: it needs RGB output, got 1 channels"):
+        UnetGenerator((1, 32, 32), ngf=4, keep_luma=True)
+
+
+def test_srresnet_with_bicubic_skip_starts_at_the_bicubic_upscale() -> None:
+    torch.manual_seed(0)
+    low = torch.rand(2, 3, 12, 10) * 2 - 1
+    net = SRResNet(3, scale=4, width=8, num_blocks=2, batch_norm=False, bicubic_skip=True)
+    expected = F.interpolate(low, scale_factor=4, mode="bicubic", align_corners=False)
+    assert torch.equal(net(low), expected)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules())
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in SRResNet(3, width=8, num_blocks=2).modules()) == 5
+
+
+def test_l1_content_loss_is_the_mean_absolute_error(tmp_path: Path, data_dir: Path) -> None:
+    module = build_model(compose_config([*SR, "model.content=l1"], tmp_path), (3, 32, 32))
+    fake, high = torch.randn(2, 3, 8, 8), torch.randn(2, 3, 8, 8)
+    assert module.content_loss(fake, high) == pytest.approx(float((fake - high).abs().mean()), rel=1e-6)
+    with pytest.raises(Exception, match="model.content=l2 is unknown"):  # Hydra wraps the module's ConfigError
+        build_model(compose_config([*SR, "model.content=l2"], tmp_path), (3, 32, 32))
+
+
+def test_sr_folder_in_memory_gives_the_same_crops(tmp_path: Path, data_dir: Path) -> None:
+    crops = []
+    for in_memory in (False, True):
+        cfg = compose_config(["data=sr_folder", f"data.in_memory={in_memory}", "data.num_workers=0"], tmp_path)
+        datamodule = instantiate(cfg.data)
+        datamodule.setup("fit")
+        assert isinstance(datamodule.train_images, list) == in_memory
+        torch.manual_seed(0)
+        crops.append(next(iter(datamodule.train_dataloader())))
+    assert all(torch.equal(a, b) for a, b in zip(*crops, strict=True))

@@ -59,34 +59,54 @@ class Bicubic:
 
 def colorization_row(name: str, extra: list[str], out: Path) -> dict[str, object]:
     overrides = [*TRAINED["pix2pix"], *extra] if name == "pix2pix" else TRAINED["pix2pix"]  # gray: the data alone
-    datamodule = instantiate(compose_config(overrides).data)
-    inputs, targets = (to_model_range(datamodule.test_images(domain)) for domain in "ab")
+    inputs, targets = colorization_inputs_and_targets(overrides)
     outputs, seconds = inputs, None
     if name == "pix2pix":
         _, seconds = train_timed(overrides, out / name)
-        module, _ = load_module(out / name / "checkpoints" / "last.ckpt")
-        outputs = torch.cat([module.translate(batch, "a2b") for batch in inputs.split(200)])
-    ssim = structural_similarity_index_measure(to_uint8(outputs).double(), to_uint8(targets).double(), data_range=255.0)
+        outputs = colorized(out / name, inputs)
     return {
         "row": name,
-        "test pairs": len(targets),
-        "PSNR (dB)": f"{set_psnr(outputs, targets):.2f}",
-        "SSIM": f"{float(ssim):.4f}",
+        **colorization_scores(outputs, targets),
         "train seconds": "-" if seconds is None else f"{seconds:.0f}",
     }
 
 
+def colorization_inputs_and_targets(overrides: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every test pair of the colorization data of `overrides`: gray inputs and color targets, in [-1, 1]."""
+    datamodule = instantiate(compose_config(overrides).data)
+    inputs, targets = (to_model_range(datamodule.test_images(domain)) for domain in "ab")
+    return inputs, targets
+
+
+def colorization_scores(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, object]:
+    """RGB PSNR over the whole set (from the MSE of every uint8 value) and mean SSIM of `outputs` against `targets`."""
+    ssim = structural_similarity_index_measure(to_uint8(outputs).double(), to_uint8(targets).double(), data_range=255.0)
+    return {"test pairs": len(targets), "PSNR (dB)": f"{set_psnr(outputs, targets):.2f}", "SSIM": f"{float(ssim):.4f}"}
+
+
+def colorized(run_dir: Path, inputs: torch.Tensor) -> torch.Tensor:
+    """The translations of `inputs` by the last checkpoint of the pix2pix run in `run_dir`."""
+    module, _ = load_module(run_dir / "checkpoints" / "last.ckpt")
+    return torch.cat([module.translate(batch, "a2b") for batch in inputs.split(200)])
+
+
+def super_resolution_scores(model, overrides: list[str]) -> dict[str, object]:
+    """PSNR-Y and SSIM-Y of `model.upscale` on each test set, the SR data of `overrides` pointed at it."""
+    row: dict[str, object] = {}
+    for test_set in TEST_SETS:
+        test = compose_config([*overrides, f"data.test_path=${{paths.data_dir}}/sr/{test_set}"])
+        scores = SuperResolutionScores("y")(model, instantiate(test.data))
+        row |= {f"{test_set} PSNR-Y": f"{scores['psnr_y']:.2f}", f"{test_set} SSIM-Y": f"{scores['ssim_y']:.4f}"}
+    return row
+
+
 def super_resolution_row(name: str, extra: list[str], out: Path) -> dict[str, object]:
-    row: dict[str, object] = {"row": name}
     model, seconds = Bicubic(4), None
     if name != "bicubic":
         _, seconds = train_timed([*TRAINED[name], *extra], out / name)
         model, _ = load_module(out / name / "checkpoints" / "last.ckpt")
-    for test_set in TEST_SETS:
-        test = compose_config([*TRAINED["srresnet"], *extra, f"data.test_path=${{paths.data_dir}}/sr/{test_set}"])
-        scores = SuperResolutionScores("y")(model, instantiate(test.data))
-        row |= {f"{test_set} PSNR-Y": f"{scores['psnr_y']:.2f}", f"{test_set} SSIM-Y": f"{scores['ssim_y']:.4f}"}
-    return row | {"train seconds": "-" if seconds is None else f"{seconds:.0f}"}
+    scores = super_resolution_scores(model, [*TRAINED["srresnet"], *extra])
+    return {"row": name, **scores, "train seconds": "-" if seconds is None else f"{seconds:.0f}"}
 
 
 def main() -> None:

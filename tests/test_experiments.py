@@ -26,6 +26,10 @@ from gansuite.metrics.lpips import write_random_backbone
 from gansuite.train import train
 
 EXPERIMENTS = sorted(path.stem for path in (ROOT / "conf" / "experiment").glob("*.yaml"))
+# The recipes that evaluate while training (the others, metrics=none, are scored by a benchmark script).
+EVALUATED = [
+    n for n in EXPERIMENTS if "override /metrics: none" not in (ROOT / "conf" / "experiment" / f"{n}.yaml").read_text()
+]
 
 
 def offline_and_tiny(name: str) -> list[str]:
@@ -33,17 +37,20 @@ def offline_and_tiny(name: str) -> list[str]:
     if name.endswith("_toy"):
         return [*(key for key in TINY_TOY if not key.startswith("metrics.")), *TINY_MLP]
     if name.startswith("cyclegan"):
-        return [x for x in TINY_CYCLEGAN if x != "model=cyclegan"] + ["data=cifar_pair"]
+        data = [] if name == "cyclegan_mnist" else ["data=cifar_pair"]  # mnist_pair is offline already
+        return [x for x in TINY_CYCLEGAN if x != "model=cyclegan"] + data
     if name.startswith("pix2pix"):
         return [x for x in TINY_PIX2PIX if x != "model=pix2pix"] + ["data=cifar_colorize", "data.batch_size=4"]
-    if name.startswith("srgan"):  # the pixel content loss (no VGG19 weights offline); LPIPS needs 32 px after the shave
+    if name.startswith(("srgan", "srresnet")):  # pixel content loss (no VGG19 weights offline); LPIPS needs 32 px
         data = ["data=sr_folder", "data.crop_size=32", "data.batch_size=4", "data.num_test=2"]
         return [*(x for x in TINY_SRGAN if x != "model=srgan"), *data]
     if name.startswith("stylegan2"):
         tiny = [x for x in TINY_STYLEGAN2 if x != "model=stylegan2"]
-        # ffhq256 reads an image folder: BSD68's 68 photos stand in for FFHQ offline
-        data = "data.path=${paths.data_dir}/sr/BSD68" if "ffhq" in name else "data=cifar10_subset"
-        return [*tiny, data, "data.batch_size=4", "data.image_size=32"]
+        # ffhq256 reads an image folder: BSD68's 68 photos stand in for FFHQ offline; MNIST is offline already
+        data = {"ffhq": ["data.path=${paths.data_dir}/sr/BSD68"], "mnist": []}.get(name.split("_")[-1][:5])
+        return [*tiny, *(["data=cifar10_subset"] if data is None else data), "data.batch_size=4", "data.image_size=32"]
+    if name.endswith("_mnist"):  # the CPU recipes: MNIST is offline, and the classifier metrics are MNIST's
+        return ["data.batch_size=8", *TINY_CONV]
     arch = "resnet" if any(key in name for key in ("sngan", "resnet", "r3gan", "cgan_pd")) else "conv"
     return ["data=cifar10_subset", "data.batch_size=8", *(TINY_RESNET if arch == "resnet" else TINY_CONV)]
 
@@ -52,10 +59,27 @@ def test_every_experiment_is_covered() -> None:
     assert len(EXPERIMENTS) >= 8 and "r3gan_toy" in EXPERIMENTS and "sngan_cifar10" in EXPERIMENTS
 
 
+@pytest.fixture(scope="module")
+def srresnet_cpu_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What experiment=srgan_cpu starts from (init_from=): a one-update srresnet_cpu run at the tiny sizes."""
+    run_dir = tmp_path_factory.mktemp("srresnet_cpu")
+    overrides = ["experiment=srresnet_cpu", *offline_and_tiny("srresnet_cpu"), "metrics=none", "steps=1", *QUIET]
+    train(compose_config([*overrides, "logger=csv"], run_dir))
+    return run_dir
+
+
+def started_from(name: str, request: pytest.FixtureRequest) -> list[str]:
+    """The run a recipe starts from, for the recipes that need one."""
+    return [f"init_from={request.getfixturevalue('srresnet_cpu_run')}"] if name == "srgan_cpu" else []
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXPERIMENTS)
-def test_experiment_trains_two_updates_with_metrics_none(tmp_path: Path, data_dir: Path, name: str) -> None:
-    overrides = [f"experiment={name}", *offline_and_tiny(name), "metrics=none", "steps=2", "logger=csv", *QUIET]
+def test_experiment_trains_two_updates_with_metrics_none(
+    tmp_path: Path, data_dir: Path, name: str, request: pytest.FixtureRequest
+) -> None:
+    overrides = [f"experiment={name}", *offline_and_tiny(name), *started_from(name, request), "metrics=none"]
+    overrides += ["steps=2", "logger=csv", *QUIET]
     cfg = compose_config(overrides, tmp_path)
     assert cfg.task_name == name
     assert train(cfg) is None  # no evaluation: nothing to return
@@ -71,7 +95,7 @@ def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
     """The experiment's own metrics on fewer samples."""
     if name.endswith("_toy"):
         return ["metrics.num_samples=200"]
-    if name.startswith("srgan"):
+    if name.startswith(("srgan", "srresnet")):
         return []  # PSNR, SSIM and LPIPS (its backbone in the hub cache): sr_cifar's test images are already few
     weights = f"metrics.inception_weights={inception_weights}"
     if name.startswith(("cyclegan", "pix2pix")):
@@ -80,17 +104,25 @@ def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
     # Intra-class FID needs a few images of every class, and ten 2048-d Inception FIDs cost half a minute here:
     # it is checked on classifier features in test_conditional.py.
     conditional = ["metrics.intra_class_fid=false"] if "cgan" in name or name == "stylegan2_cifar10" else []
+    if name.endswith("_mnist"):  # the MNIST classifier's features: no Inception weights
+        return [*sizes, "metrics.kid_subset_size=10", *conditional]
     return [weights, *sizes, "metrics.kid_subset_size=10", *conditional]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", EXPERIMENTS)
+@pytest.mark.parametrize("name", EVALUATED)
 def test_experiment_trains_two_updates_with_its_own_metrics(
-    tmp_path: Path, data_dir: Path, inception_weights: Path, name: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    data_dir: Path,
+    inception_weights: Path,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
     write_random_backbone("alex")  # for LPIPS, where the experiment scores it
     overrides = [f"experiment={name}", *offline_and_tiny(name), *fewer_evaluated(name, inception_weights)]
+    overrides += started_from(name, request)
     cfg = compose_config([*overrides, "steps=2", "logger=csv", *QUIET], tmp_path)
     monitored = train(cfg)
     final = json.loads((tmp_path / "metrics.json").read_text())

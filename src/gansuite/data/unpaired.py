@@ -1,6 +1,7 @@
 """Two unpaired image domains A and B for image-to-image translation, in CycleGAN's layout: a folder with
-`trainA/ trainB/ testA/ testB/`, the CycleGAN data sets of that layout (downloaded when online), or two
-CIFAR-10 classes (offline and in CI).
+`trainA/ trainB/ testA/ testB/`, the CycleGAN data sets of that layout (downloaded when online), two CIFAR-10
+classes, or MNIST digits against other MNIST digits inverted and rotated (both offline and in CI; the latter with a
+known, exactly invertible A <-> B mapping, so a translation can be scored against the truth).
 
 Training pairs are unaligned as in the reference's UnalignedDataset: item i is A[i mod |A|] with a uniformly drawn
 B, an epoch is max(|A|, |B|) items, and each image gets the reference's `resize_and_crop` augmentation on its own
@@ -21,7 +22,7 @@ from torchvision.transforms import InterpolationMode, v2
 
 from gansuite.data import sources
 from gansuite.data.image_folder import IMAGE_EXTENSIONS
-from gansuite.data.images import ImageDataModule, to_model_range
+from gansuite.data.images import ImageDataModule, resize_uint8, to_model_range
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError
 
@@ -274,3 +275,57 @@ class CifarPair(UnpairedImages):
             for suffix, name in (("A", self.domain_a), ("B", self.domain_b)):
                 domains[split + suffix] = images[labels == CIFAR10_CLASSES.index(name)]
         return domains
+
+
+def transform_to_b(images: Tensor) -> Tensor:
+    """MnistPair's domain B made from uint8 images (..., H, W): colors inverted (255 - x), then rotated by 90 degrees
+    counterclockwise. Both are permutations of uint8 values and pixel positions, so `transform_to_a` undoes it
+    exactly; on floats the inversion would round, hence uint8 only."""
+    _check_uint8(images)
+    return torch.rot90(255 - images, 1, dims=(-2, -1))
+
+
+def transform_to_a(images: Tensor) -> Tensor:
+    """The exact inverse of `transform_to_b`: rotated back by 90 degrees clockwise, colors inverted back."""
+    _check_uint8(images)
+    return 255 - torch.rot90(images, -1, dims=(-2, -1))
+
+
+def _check_uint8(images: Tensor) -> None:
+    if images.dtype != torch.uint8:
+        raise TypeError(f"the MNIST pair transforms are exact on uint8 pixels only, got {images.dtype}")
+
+
+class MnistPair(UnpairedImages):
+    """MNIST digits (A) against other MNIST digits through `transform_to_b` (B): inverted and rotated by 90 degrees.
+
+    Each split of MNIST is cut in two by index parity, even indices to A, odd ones to B, so no digit is in both
+    domains and the training pairs are truly unpaired, while the right translation is known exactly (a benchmark
+    maps a translated A back with `transform_to_a` and checks its digit, `test_labels`). Images are resized to
+    `image_size` like data=mnist (antialiased bilinear, 28 -> 32) before the transform, which therefore stays exact.
+    """
+
+    def __init__(self, root: str, download: bool = True, channels: int = 1, **kwargs) -> None:
+        super().__init__(channels=channels, **kwargs)
+        if self.channels != 1:
+            raise ConfigError(f"MNIST images have 1 channel, got data.channels={self.channels}")
+        self.root = Path(root)
+        self.download = download
+        self.labels: dict[str, Tensor] = {}
+
+    def load_domains(self) -> dict[str, Sequence[Tensor]]:
+        domains = {}
+        for split, train in (("train", True), ("test", False)):
+            images, labels = sources.load_labelled("mnist", self.root, train, self.download)
+            images = resize_uint8(images, self.image_size)
+            domains[split + "A"], self.labels[split + "A"] = images[0::2], labels[0::2]
+            domains[split + "B"], self.labels[split + "B"] = transform_to_b(images[1::2]), labels[1::2]
+        return domains
+
+    def test_labels(self, domain: str) -> Tensor:
+        """The digit (0-9) of each test image of domain 'a' or 'b', in the order of `test_images(domain)`: B's are
+        the digits its images show once mapped back with `transform_to_a`."""
+        if domain not in ("a", "b"):
+            raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
+        self.setup()
+        return self.labels[f"test{domain.upper()}"]

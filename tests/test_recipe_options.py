@@ -17,6 +17,7 @@ from gansuite.nets.color import luma_of, with_luma_of
 from gansuite.nets.srresnet import SRResNet
 from gansuite.nets.unet import UnetGenerator
 from gansuite.train import train
+from gansuite.validation import validate
 
 SR = [*TINY_SRGAN, "data=sr_cifar", "data.batch_size=4", "metrics=none", "logger=csv", *QUIET]
 
@@ -123,3 +124,10 @@ def test_sr_folder_in_memory_gives_the_same_crops(tmp_path: Path, data_dir: Path
         torch.manual_seed(0)
         crops.append(next(iter(datamodule.train_dataloader())))
     assert all(torch.equal(a, b) for a, b in zip(*crops, strict=True))
+
+
+def test_a_recipe_that_starts_from_a_run_says_which_before_training(tmp_path: Path, data_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"init_from=<the run directory of experiment=srresnet_cpu>: no checkpoint"):
+        validate(compose_config(["experiment=srgan_cpu"], tmp_path))
+    with pytest.raises(ConfigError, match="init_networks is empty"):
+        validate(compose_config([f"init_from={tmp_path}", "init_networks=[]"], tmp_path))

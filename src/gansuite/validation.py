@@ -35,6 +35,7 @@ def validate(cfg: DictConfig) -> None:
     _check_labels(cfg.model, cfg.data)
     _target(cfg.loss, "loss")
     _check_checkpoint(cfg.get("ckpt_path"))
+    _check_init_from(cfg.get("init_from"), cfg.get("init_networks"))
 
 
 def _check_missing(cfg: DictConfig) -> None:
@@ -195,6 +196,24 @@ def two_domain_options(paired: bool = False) -> list[str]:
     return [
         o for o in options if target(o) and hasattr(_target(OmegaConf.create({"_target_": target(o)}), "data"), marker)
     ]
+
+
+def checkpoint_of(path: str | Path) -> Path:
+    """A run directory's last checkpoint, or `path` itself when it names a file (init_from= takes either)."""
+    path = Path(path)
+    return path / "checkpoints" / "last.ckpt" if path.is_dir() else path
+
+
+def _check_init_from(init_from: str | None, networks: Any) -> None:
+    if init_from is None:
+        return
+    if not networks:
+        raise ConfigError("init_networks is empty: name the networks to copy, e.g. init_networks=[generator]")
+    if not checkpoint_of(init_from).is_file():
+        raise ConfigError(
+            f"init_from={init_from}: no checkpoint there: pass a run directory (its checkpoints/last.ckpt) or a "
+            "checkpoint file, or init_from=null to start from fresh weights"
+        )
 
 
 def _check_checkpoint(ckpt_path: str | None) -> None:

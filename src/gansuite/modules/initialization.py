@@ -13,14 +13,9 @@ from torch import nn
 from gansuite.checkpoints import read_checkpoint, state_difference
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule
+from gansuite.validation import checkpoint_of
 
 NETWORK_NAMES = ("generator", "discriminator", "_a", "_b")
-
-
-def checkpoint_of(path: str | Path) -> Path:
-    """A run directory's last checkpoint, or `path` itself when it names a file."""
-    path = Path(path)
-    return path / "checkpoints" / "last.ckpt" if path.is_dir() else path
 
 
 def initialize_from(module: AdversarialModule, path: str | Path, networks: list[str]) -> None:

@@ -55,7 +55,7 @@ from cas import classification_accuracy_score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["logger=csv", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
-BICUBIC = {"Set5": 28.43, "Set14": 26.09}
+BICUBIC_SET5 = 28.43  # PSNR-Y of PIL's bicubic x4 on Set5 (SR protocol); the SR targets are bicubic plus a margin
 GRAY = {"PSNR (dB)": 21.81, "SSIM": 0.9357}
 DCGAN_FID = 24.41  # classifier FID of the plain DCGAN at 3000 updates (docs/benchmarks.md)
 CAS = {"num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "device": "cpu"}
@@ -68,12 +68,11 @@ def last_checkpoint(run_dir: Path) -> Path:
 def score_super_resolution(name: str, run_dir: Path, runs: dict[str, Path]) -> dict[str, object]:
     module, _ = load_module(last_checkpoint(run_dir))
     row = super_resolution_scores(module, ["experiment=srresnet_cpu"])
-    set5, set14 = float(row["Set5 PSNR-Y"]), float(row["Set14 PSNR-Y"])
+    set5, set14 = float(row["Set5 PSNR-Y"]), float(row["Set14 PSNR-Y"])  # as printed, to 0.01 dB
     if name == "srresnet_cpu":
-        met = set5 >= BICUBIC["Set5"] + 2.5 and set14 >= BICUBIC["Set14"] + 1.7
-        return row | {"target": "Set5 >= 30.93, Set14 >= 27.79", "met": met}
+        return row | {"target": "Set5 >= 30.9, Set14 >= 27.8", "met": set5 >= 30.9 and set14 >= 27.8}
     save_crops(runs["srresnet_cpu"], run_dir, run_dir.parent / "srgan_crops.png")
-    return row | {"target": "Set5 >= 29.93", "met": set5 >= BICUBIC["Set5"] + 1.5}
+    return row | {"target": "Set5 >= 29.93", "met": set5 >= BICUBIC_SET5 + 1.5}
 
 
 def save_crops(srresnet_dir: Path, srgan_dir: Path, path: Path, size: int = 96) -> None:

@@ -131,3 +131,14 @@ def test_a_recipe_that_starts_from_a_run_says_which_before_training(tmp_path: Pa
         validate(compose_config(["experiment=srgan_cpu"], tmp_path))
     with pytest.raises(ConfigError, match="init_networks is empty"):
         validate(compose_config([f"init_from={tmp_path}", "init_networks=[]"], tmp_path))
+
+
+def test_pix2pix_l2_reconstruction_is_the_squared_error(tmp_path: Path, data_dir: Path) -> None:
+    """model.reconstruction=l2 trains on the squared error (logged as train/g_l2); unknown kinds get one line."""
+    overrides = ["model=pix2pix", "model.generator.ngf=4", "model.discriminator.ndf=4", "data=cifar_colorize"]
+    overrides += ["metrics=none", "logger=csv", "trainer.log_every_n_steps=1", "data.batch_size=4", *QUIET]
+    train(compose_config([*overrides, "model.reconstruction=l2", "steps=2"], tmp_path))
+    header = (tmp_path / "csv" / "metrics.csv").read_text().splitlines()[0].split(",")
+    assert "train/g_l2" in header and "train/g_l1" not in header
+    with pytest.raises(Exception, match="model.reconstruction=huber is unknown"):
+        build_model(compose_config([*overrides, "model.reconstruction=huber"], tmp_path), (3, 32, 32))

@@ -7,7 +7,7 @@ order (pytorch-CycleGAN-and-pix2pix's Pix2PixModel.optimize_parameters):
 
     fake = G(x)
     D:  (loss(D(x, y), D(x, fake.detach())) + regularizers) * discriminator_loss_weight      # 0.5 in the reference
-    G:  adversarial(D(x, fake)) + l1_weight * |fake - y|_1
+    G:  adversarial(D(x, fake)) + l1_weight * |fake - y|_1        # reconstruction=l2: the squared error instead
 
 `direction=a2b` takes A as the input x and B as the target y (`b2a` the reverse). Its learning rate follows the
 reference's rule over generator updates (gansuite.modules.translation). Translations run in eval mode (batch norm on
@@ -42,9 +42,12 @@ class Pix2Pix(TranslationModule):
         l1_weight: float = 100.0,
         discriminator_loss_weight: float = 0.5,
         lr_decay_fraction: float = 0.5,
+        reconstruction: str = "l1",
         **base: Any,
     ) -> None:
-        """`base`: the loss, optimizers, data_shape and speed options of AdversarialModule."""
+        """`reconstruction`: l1 (the paper's: the median, sharper) or l2 (the mean: the best guess where PSNR is
+        the score, as for colorization against its gray input); `l1_weight` weighs it either way. `base`: the loss,
+        optimizers, data_shape and speed options of AdversarialModule."""
         super().__init__(lr_decay_fraction, **base)
         if direction not in DIRECTIONS:
             raise ConfigError(f"model.direction={direction} is unknown: choose a2b (A -> B) or b2a (B -> A)")
@@ -59,7 +62,9 @@ class Pix2Pix(TranslationModule):
                 f"model.l1_weight must be >= 0 and model.discriminator_loss_weight > 0 (the reference: 100 and 0.5), "
                 f"got {l1_weight} and {discriminator_loss_weight}"
             )
-        self.direction = direction
+        if reconstruction not in ("l1", "l2"):
+            raise ConfigError(f"model.reconstruction={reconstruction} is unknown: choose l1 (the paper's) or l2")
+        self.direction, self.reconstruction = direction, reconstruction
         self.directions = (direction,)
         self.l1_weight, self.discriminator_loss_weight = l1_weight, discriminator_loss_weight
         channels, height, width = self.data_shape
@@ -93,15 +98,16 @@ class Pix2Pix(TranslationModule):
 
         self.toggle_optimizer(opt_g)  # no gradients for the discriminator's weights in the generator's backward
         adversarial = self.adversarial_generator_loss(self.discriminator, real_pair, fake_pair)
-        l1 = reconstruction_loss(fake, target)
-        g_loss = adversarial + self.l1_weight * l1
+        reconstruction = reconstruction_loss(fake, target, self.reconstruction)
+        g_loss = adversarial + self.l1_weight * reconstruction
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(g_loss)
         opt_g.step()
         self.untoggle_optimizer(opt_g)
 
         lr = self.step_schedulers()
-        losses = {"train/g_adversarial": adversarial, "train/g_l1": l1, "train/g_loss": g_loss, "train/d_loss": d_loss}
+        losses = {"train/g_adversarial": adversarial, f"train/g_{self.reconstruction}": reconstruction}
+        losses |= {"train/g_loss": g_loss, "train/d_loss": d_loss}
         self.end_batch({**d_terms, **losses, "train/lr": lr})
         return {"d_loss": d_loss.detach(), "g_loss": g_loss.detach()}  # for DivergenceGuard
 

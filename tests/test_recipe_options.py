@@ -142,3 +142,19 @@ def test_pix2pix_l2_reconstruction_is_the_squared_error(tmp_path: Path, data_dir
     assert "train/g_l2" in header and "train/g_l1" not in header
     with pytest.raises(Exception, match="model.reconstruction=huber is unknown"):
         build_model(compose_config([*overrides, "model.reconstruction=huber"], tmp_path), (3, 32, 32))
+
+
+def test_chroma_at_a_quarter_resolution_keeps_the_luma() -> None:
+    """chroma_scale=4: the output's luma is still the input's, and its chroma is the upsampled 4x4 block means of the
+    net's own chroma (block means by reshaping, a second way of computing what avg_pool does)."""
+    torch.manual_seed(0)
+    gray = torch.rand(2, 1, 32, 32, dtype=torch.float64) * 2 - 1
+    net = UnetGenerator((3, 32, 32), ngf=4, keep_luma=True, chroma_scale=4).double().eval()
+    output = net(gray.expand(-1, 3, -1, -1))
+    assert torch.allclose(luma_of(output), gray, atol=1e-12)
+    free = net.net(gray.expand(-1, 3, -1, -1))
+    blocks = (free - luma_of(free)).reshape(2, 3, 8, 4, 8, 4).mean(dim=(3, 5))
+    expected = F.interpolate(blocks, size=(32, 32), mode="bilinear", align_corners=False)
+    assert torch.allclose(output - gray, expected, atol=1e-12)
+    with pytest.raises(ConfigError, match="chroma_scale=3: it needs keep_luma=true and must divide"):
+        UnetGenerator((3, 32, 32), ngf=4, keep_luma=True, chroma_scale=3)

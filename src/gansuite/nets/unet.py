@@ -74,15 +74,21 @@ class UnetGenerator(nn.Module):
         dropout: bool = True,
         in_channels: int | None = None,
         keep_luma: bool = False,
+        chroma_scale: int = 1,
     ) -> None:
         """`in_channels`: of the input, when it differs from the output's (`data_shape[0]`); `keep_luma`: the
-        output's BT.601 luma is the input's (colorization)."""
+        output's BT.601 luma is the input's (colorization), its chroma at 1/`chroma_scale` of the resolution."""
         super().__init__()
         if len(data_shape) != 3:
             raise ConfigError(f"the U-Net generator needs images (channels, height, width), got {tuple(data_shape)}")
         channels, height, width = data_shape
         if keep_luma and channels != 3:
             raise ConfigError(f"model.generator.keep_luma=true colorizes: it needs RGB output, got {channels} channels")
+        if chroma_scale < 1 or (chroma_scale > 1 and not keep_luma) or height % chroma_scale or width % chroma_scale:
+            raise ConfigError(
+                f"model.generator.chroma_scale={chroma_scale}: it needs keep_luma=true and must divide the image size "
+                f"({height}x{width}); 1 keeps the chroma at full resolution"
+            )
         side = min(height, width)
         num_downs = side.bit_length() - 1 if num_downs is None else num_downs
         if num_downs < MIN_DOWNS or height % 2**num_downs or width % 2**num_downs:
@@ -96,9 +102,9 @@ class UnetGenerator(nn.Module):
         for multiple in (4, 2, 1):
             block = UnetBlock(multiple * ngf, 2 * multiple * ngf, block, norm=norm)
         self.net = UnetBlock(channels, ngf, block, in_channels or channels, outermost=True, norm=norm)
-        self.num_downs, self.keep_luma = num_downs, keep_luma
+        self.num_downs, self.keep_luma, self.chroma_scale = num_downs, keep_luma, chroma_scale
         init_dcgan_weights(self)  # the reference's init_type=normal, gain 0.02 is the same rule
 
     def forward(self, x: Tensor) -> Tensor:
         output = self.net(x)
-        return with_luma_of(output, x) if self.keep_luma else output
+        return with_luma_of(output, x, self.chroma_scale) if self.keep_luma else output

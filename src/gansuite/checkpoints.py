@@ -28,6 +28,11 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
         ) from error
 
 
+def weights_under(state: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:
+    """The entries of a state_dict whose keys start with `prefix` (one network's, e.g. "generator."), unprefixed."""
+    return {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
+
+
 def state_difference(saved: dict[str, Tensor], current: dict[str, Tensor]) -> str | None:
     """The first difference between a checkpoint's weights `saved` and a network's `current` state (a key on one
     side only, or another shape), in words; None when the checkpoint fits."""

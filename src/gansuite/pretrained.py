@@ -17,7 +17,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from gansuite.checkpoints import read_checkpoint, state_difference
+from gansuite.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.nets.recipes import build
 
@@ -50,7 +50,7 @@ def load_generators(checkpoint: dict[str, Any], source: Path) -> dict[str, tuple
     for name, recipe in recipes.items():
         network = build(recipe)
         prefix = recipe["state_prefix"]
-        state = {key[len(prefix) :]: value for key, value in checkpoint["state_dict"].items() if key.startswith(prefix)}
+        state = weights_under(checkpoint["state_dict"], prefix)
         state.pop("n_averaged", None)  # the EMA's counter, not a weight of the network
         difference = state_difference(state, network.state_dict())
         if difference is not None:

@@ -198,7 +198,7 @@ def two_domain_options(paired: bool = False) -> list[str]:
     ]
 
 
-def checkpoint_of(path: str | Path) -> Path:
+def last_checkpoint_of(path: str | Path) -> Path:
     """A run directory's last checkpoint, or `path` itself when it names a file (init_from= takes either)."""
     path = Path(path)
     return path / "checkpoints" / "last.ckpt" if path.is_dir() else path
@@ -209,7 +209,7 @@ def _check_init_from(init_from: str | None, networks: Any) -> None:
         return
     if not networks:
         raise ConfigError("init_networks is empty: name the networks to copy, e.g. init_networks=[generator]")
-    if not checkpoint_of(init_from).is_file():
+    if not last_checkpoint_of(init_from).is_file():
         raise ConfigError(
             f"init_from={init_from}: no checkpoint there: pass a run directory (its checkpoints/last.ckpt) or a "
             "checkpoint file, or init_from=null to start from fresh weights"

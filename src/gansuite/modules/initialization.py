@@ -10,10 +10,10 @@ from pathlib import Path
 
 from torch import nn
 
-from gansuite.checkpoints import read_checkpoint, state_difference
+from gansuite.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule
-from gansuite.validation import checkpoint_of
+from gansuite.validation import last_checkpoint_of
 
 NETWORK_NAMES = ("generator", "discriminator", "_a", "_b")
 
@@ -21,7 +21,7 @@ NETWORK_NAMES = ("generator", "discriminator", "_a", "_b")
 def initialize_from(module: AdversarialModule, path: str | Path, networks: list[str]) -> None:
     """Copies the weights of each of `networks` (attribute names of `module`: generator, discriminator, ...) from
     the checkpoint at `path`; ConfigError naming the first network that is absent on either side or does not fit."""
-    ckpt_path = checkpoint_of(path)
+    ckpt_path = last_checkpoint_of(path)
     if not ckpt_path.is_file():
         raise ConfigError(f"init_from={path}: no checkpoint there: pass a run directory or one of its checkpoints")
     state = read_checkpoint(ckpt_path).get("state_dict", {})
@@ -30,8 +30,7 @@ def initialize_from(module: AdversarialModule, path: str | Path, networks: list[
         if not isinstance(network, nn.Module):
             choices = ", ".join(child for child, _ in module.named_children() if child.endswith(NETWORK_NAMES))
             raise ConfigError(f"init_networks names {name}, which this model does not have: choose from {choices}")
-        prefix = f"{name}."
-        saved = {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
+        saved = weights_under(state, f"{name}.")
         if not saved:
             raise ConfigError(f"init_from={ckpt_path} holds no {name} weights: drop {name} from init_networks")
         difference = state_difference(saved, network.state_dict())

@@ -75,17 +75,28 @@ def score_super_resolution(name: str, run_dir: Path, runs: dict[str, Path]) -> d
     return row | {"target": "Set5 >= 29.93", "met": set5 >= BICUBIC_SET5 + 1.5}
 
 
+CROPS = {
+    "baboon": (0.15, 0.2),
+    "comic": (0.5, 0.5),
+    "zebra": (0.5, 0.5),
+}  # Set14 image: centre (top, left) as fractions
+
+
 def save_crops(srresnet_dir: Path, srgan_dir: Path, path: Path, size: int = 96) -> None:
-    """Rows of HR | bicubic | SRResNet | SRGAN crops (the centre `size` pixels) of Set14's baboon, comic and zebra."""
+    """Rows of HR | bicubic | SRResNet | SRGAN crops (`size` pixels around CROPS's centres) of Set14 images."""
     srresnet, config = load_module(last_checkpoint(srresnet_dir))
     srgan, _ = load_module(last_checkpoint(srgan_dir))
     data = instantiate(OmegaConf.merge(config.data, {"test_path": str(Path(config.data.test_path).parent / "Set14")}))
     names = [p.stem for p in sorted(Path(data.test_path).iterdir())]
     tiles = []
-    for low, high in (data.test_pairs()[names.index(n)] for n in ("baboon", "comic", "zebra")):
-        low_f = low.float()[None] / 127.5 - 1
-        outputs = [high.float()[None] / 127.5 - 1, *(m.upscale(low_f) for m in (Bicubic(4), srresnet, srgan))]
-        top, left = (high.shape[1] - size) // 2, (high.shape[2] - size) // 2
+    for name, (top_at, left_at) in CROPS.items():
+        low, high = data.test_pairs()[names.index(name)]
+        outputs = [
+            to_model_range(high[None]),
+            *(m.upscale(to_model_range(low[None])) for m in (Bicubic(4), srresnet, srgan)),
+        ]
+        top = min(max(int(top_at * high.shape[1]) - size // 2, 0), high.shape[1] - size)
+        left = min(max(int(left_at * high.shape[2]) - size // 2, 0), high.shape[2] - size)
         tiles += [o[0, :, top : top + size, left : left + size].clamp(-1, 1) for o in outputs]
     save_image(torch.stack(tiles), path, nrow=4, normalize=True, value_range=(-1, 1), padding=2)
 

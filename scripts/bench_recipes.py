@@ -138,7 +138,7 @@ def score_cyclegan(run_dir: Path) -> dict[str, object]:
     kept, cycled = [], []
     for batch in digits.split(500):
         translated = module.translate(batch, "a2b")
-        kept.append(classifier(transform_to_a(to_uint8(translated))).argmax(1))
+        kept.append(classifier(transform_to_a(to_uint8(translated), data.quarter_turns)).argmax(1))
         cycled.append(module.translate(translated, "b2a"))
     digit_kept = float((torch.cat(kept) == labels).float().mean())
     return {

@@ -33,12 +33,14 @@ def digests(images: torch.Tensor) -> set[str]:
 def test_transform_to_a_undoes_transform_to_b_exactly_on_real_mnist() -> None:
     images = sources.load("mnist", require_data_dir(), train=False, download=False)[:2000]
     for x in (images, resize_uint8(images, 32)):  # as read (28x28) and as the datamodule holds them (32x32)
-        b = transform_to_b(x)
-        assert b.dtype == torch.uint8 and not torch.equal(b, x)
-        assert torch.equal(transform_to_a(b), x)
+        for turns in (0, 1, 3):
+            b = transform_to_b(x, turns)
+            assert b.dtype == torch.uint8 and not torch.equal(b, x)
+            assert torch.equal(transform_to_a(b, turns), x)
+    assert torch.equal(transform_to_b(images), 255 - images)
     # By hand: inverted, then rotated counterclockwise, so B's top-left pixel is A's top-right one inverted.
-    assert torch.equal(transform_to_b(images)[..., 0, 0], 255 - images[..., 0, -1])
-    assert torch.equal(transform_to_b(images)[..., -1, 0], 255 - images[..., 0, 0])
+    assert torch.equal(transform_to_b(images, 1)[..., 0, 0], 255 - images[..., 0, -1])
+    assert torch.equal(transform_to_b(images, 1)[..., -1, 0], 255 - images[..., 0, 0])
 
 
 def test_transforms_refuse_floats_where_inversion_would_round() -> None:

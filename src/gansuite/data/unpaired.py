@@ -307,9 +307,7 @@ class MnistPair(UnpairedImages):
     `image_size` like data=mnist (antialiased bilinear, 28 -> 32) before the transform, which therefore stays exact.
     """
 
-    def __init__(
-        self, root: str, download: bool = True, channels: int = 1, quarter_turns: int = 0, **kwargs
-    ) -> None:
+    def __init__(self, root: str, download: bool = True, channels: int = 1, quarter_turns: int = 0, **kwargs) -> None:
         super().__init__(channels=channels, **kwargs)
         self.quarter_turns = quarter_turns
         if self.channels != 1:
@@ -324,7 +322,8 @@ class MnistPair(UnpairedImages):
             images, labels = sources.load_labelled("mnist", self.root, train, self.download)
             images = resize_uint8(images, self.image_size)
             domains[split + "A"], self.labels[split + "A"] = images[0::2], labels[0::2]
-            domains[split + "B"], self.labels[split + "B"] = transform_to_b(images[1::2], self.quarter_turns), labels[1::2]
+            domains[split + "B"] = transform_to_b(images[1::2], self.quarter_turns)
+            self.labels[split + "B"] = labels[1::2]
         return domains
 
     def test_labels(self, domain: str) -> Tensor:

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+import torch
 from gansuite_testing import HANG_GUARD_S, ROOT, TINY_CONV, TINY_STYLEGAN2
 
 # Tiny conv nets on 16x16 images in batches of 8 (the images per second below count them).
@@ -110,6 +111,38 @@ def test_bench_paired_scores_the_baselines_and_a_trained_row(data_dir):
     bicubic, srresnet = table_rows(out, ("bicubic", "srresnet"))
     assert bicubic[1:5] == ["28.43", "0.8107", "26.09", "0.7056"]  # the protocol check of ../shared/data/MANIFEST.md
     assert 0 < float(srresnet[1]) < 28.43  # two updates of a tiny net: no better than bicubic
+
+
+@pytest.mark.slow
+def test_bench_recipes_starts_srgan_from_its_srresnet_and_scores_both(data_dir, tmp_path):
+    """srgan_cpu trains from the srresnet_cpu run of the same seed (init_from), both are scored on Set5 and Set14,
+    and the crops figure is written beside the runs."""
+    tiny = ["steps=2", "data.batch_size=4", "data.crop_size=32", "model.generator.width=4", "metrics=none"]
+    tiny += ["model.generator.num_blocks=1", "model.discriminator.width=4", "model.discriminator.dense=8"]
+    out = run_script("bench_recipes.py", "recipe=srresnet_cpu", "recipe=srgan_cpu", f"reuse={tmp_path}", *tiny)
+    srresnet, srgan = table_rows(out, ("srresnet_cpu", "srgan_cpu"))
+    assert all(0 < float(row[2]) < 40 and 0 < float(row[4]) < 40 for row in (srresnet, srgan))  # PSNR-Y in dB
+    assert srresnet[7] == srgan[7] == "False"  # two updates of a 4-channel net: no target met
+    checkpoint = torch.load(tmp_path / "srgan_cpu_seed0" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert checkpoint["gansuite"]["config"]["init_from"] == str(tmp_path / "srresnet_cpu_seed0")
+    assert (tmp_path / "srgan_crops.png").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_bench_recipes_reads_the_digit_of_cyclegan_translations(data_dir, tmp_path):
+    tiny = ["steps=2", "data.batch_size=4", "model.generator.ngf=4", "model.generator.num_blocks=1"]
+    out = run_script(
+        "bench_recipes.py", "recipe=cyclegan_mnist", f"reuse={tmp_path}", "model.discriminator.ndf=4", *tiny
+    )
+    (row,) = table_rows(out, ("cyclegan_mnist",))
+    assert 0 <= float(row[2]) <= 1 and 0 < float(row[3]) < 100  # share of digits kept, cycle PSNR in dB
+
+
+def test_bench_recipes_names_its_recipes_on_bad_input():
+    command = [sys.executable, str(ROOT / "scripts" / "bench_recipes.py"), "recipe=srgan_cpu"]
+    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.returncode == 2 and "pass recipe=srresnet_cpu before it" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.slow

@@ -47,8 +47,12 @@ def offline_and_tiny(name: str) -> list[str]:
     if name.startswith("stylegan2"):
         tiny = [x for x in TINY_STYLEGAN2 if x != "model=stylegan2"]
         # ffhq256 reads an image folder: BSD68's 68 photos stand in for FFHQ offline; MNIST is offline already
-        data = {"ffhq": ["data.path=${paths.data_dir}/sr/BSD68"], "mnist": []}.get(name.split("_")[-1][:5])
-        return [*tiny, *(["data=cifar10_subset"] if data is None else data), "data.batch_size=4", "data.image_size=32"]
+        data = ["data=cifar10_subset"]
+        if "ffhq" in name:
+            data = ["data.path=${paths.data_dir}/sr/BSD68"]
+        elif name.endswith("_mnist"):
+            data = []
+        return [*tiny, *data, "data.batch_size=4", "data.image_size=32"]
     if name.endswith("_mnist"):  # the CPU recipes: MNIST is offline, and the classifier metrics are MNIST's
         return ["data.batch_size=8", *TINY_CONV]
     arch = "resnet" if any(key in name for key in ("sngan", "resnet", "r3gan", "cgan_pd")) else "conv"

@@ -30,7 +30,7 @@ from gansuite.train import train
 TINY = {"w_dim": 8, "mapping_layers": 2, "channel_base": 64, "channel_max": 8}
 
 
-def test_the_fused_modulated_convolution_is_the_per_sample_loop() -> None:
+def test_the_modulated_convolution_is_the_per_sample_loop() -> None:
     generator = torch.Generator().manual_seed(0)
     x = torch.randn(3, 4, 7, 6, dtype=torch.float64, generator=generator)
     weight = torch.randn(5, 4, 3, 3, dtype=torch.float64, generator=generator)
@@ -42,8 +42,8 @@ def test_the_fused_modulated_convolution_is_the_per_sample_loop() -> None:
             if demodulate:
                 w = w / (w.square().sum(dim=(1, 2, 3), keepdim=True) + 1e-8).sqrt()
             expected.append(F.conv2d(x[i : i + 1], w, padding=1))
-        fused = modulated_conv2d(x, weight, styles, demodulate)
-        torch.testing.assert_close(fused, torch.cat(expected), rtol=1e-12, atol=1e-12)
+        modulated = modulated_conv2d(x, weight, styles, demodulate)
+        torch.testing.assert_close(modulated, torch.cat(expected), rtol=1e-12, atol=1e-12)
 
 
 def test_demodulated_outputs_have_unit_variance_for_unit_variance_inputs() -> None:

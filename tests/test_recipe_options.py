@@ -1,6 +1,6 @@
 """The options the CPU recipes of each family are built from, each usable on its own: starting a run from another
 run's weights (`init_from=`), colorization that keeps the input's luma, SRResNet's bicubic skip and batch-norm-free
-blocks, the L1 content loss and decoding a small SR training set once."""
+blocks, the L1 content loss, decoding a small SR training set once and turning its crops."""
 
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from gansuite_testing import QUIET, TINY_SRGAN, compose_config
 from hydra.utils import instantiate
 from torch.nn import functional as F
 
+from gansuite.data.super_resolution import RandomCropPairs, downscale
 from gansuite.errors import ConfigError
 from gansuite.modules.initialization import initialize_from
 from gansuite.modules.loading import build_model, load_module
@@ -124,6 +125,21 @@ def test_sr_folder_in_memory_gives_the_same_crops(tmp_path: Path, data_dir: Path
         torch.manual_seed(0)
         crops.append(next(iter(datamodule.train_dataloader())))
     assert all(torch.equal(a, b) for a, b in zip(*crops, strict=True))
+
+
+def test_sr_rotate_turns_the_crops_by_quarter_turns_and_downscales_them_after() -> None:
+    image = torch.randint(0, 256, (3, 8, 8), dtype=torch.uint8)  # cropped whole: only the orientation varies
+    flips = (image, image.flip(-1))
+    orientations = [torch.rot90(flipped, k, dims=(-2, -1)) for flipped in flips for k in range(4)]
+    seen = set()
+    torch.manual_seed(0)
+    for index in range(200):
+        low, high = RandomCropPairs([image], crop_size=8, scale=2, flip=True, length=200, rotate=True)[index]
+        seen.add(next(i for i, o in enumerate(orientations) if torch.equal(o, high)))
+        assert torch.equal(low, downscale(high, 2))
+    assert seen == set(range(8))  # 200 draws of 8 equally likely orientations miss one with probability < 1e-10
+    plain = RandomCropPairs([image], crop_size=8, scale=2, flip=False, length=20, rotate=False)
+    assert all(torch.equal(plain[index][1], image) for index in range(20))
 
 
 def test_a_recipe_that_starts_from_a_run_says_which_before_training(tmp_path: Path, data_dir: Path) -> None:

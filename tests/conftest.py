@@ -10,6 +10,7 @@ from gansuite_testing import (
     TINY_MLP,
     TINY_PIX2PIX,
     TINY_SRGAN,
+    TINY_STYLEGAN2,
     TINY_TOY,
     compose_config,
     require_data_dir,
@@ -30,6 +31,7 @@ TRAINED_RUNS = {
     "cyclegan": [*TINY_CYCLEGAN, "data=cifar_pair", "metrics=none"],
     "pix2pix": [*TINY_PIX2PIX, "data=cifar_colorize", "metrics=none"],
     "srgan": [*TINY_SRGAN, "data=sr_cifar", "data.batch_size=4", "metrics=none"],
+    "stylegan2": [*TINY_STYLEGAN2, "data=cifar10_subset", "metrics=none"],
 }
 
 

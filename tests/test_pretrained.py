@@ -50,7 +50,7 @@ def test_a_conditional_generator_samples_the_labels_asked_for(trained_runs: dict
     torch.testing.assert_close(
         default, module.generate(torch.randn(12, 16, generator=torch.Generator().manual_seed(5)), torch.arange(12) % 10)
     )
-    with pytest.raises(ConfigError, match=r"labels must be 2 class indices in \[0, 10\), got \[3, 10\]"):
+    with pytest.raises(ConfigError, match=r"labels must be 2 integer class indices in \[0, 10\), got \[3, 10\]"):
         generator.sample(2, labels=[3, 10])
     grid = generator.save_grid(tmp_path / "grid.png", n=20)
     with Image.open(grid) as image:  # 8 per row, 3 rows of 32x32 digits (DCGAN pads MNIST) with 2-pixel padding
@@ -79,6 +79,70 @@ def test_translators_and_upscalers_equal_their_modules(trained_runs: dict[str, P
     low = images[:, :, :8, :8]
     assert generator.upscale(low).shape == (2, 3, 32, 32)
     torch.testing.assert_close(generator.upscale(low), module.upscale(low))
+
+
+BAD_SAMPLE_CALLS = [  # (run, keyword arguments of .sample, the message's key part)
+    ("toy", {"n": 0}, r"n must be a positive integer .*got 0"),
+    ("toy", {"n": -3}, r"n must be a positive integer .*got -3"),
+    ("toy", {"n": 2.5}, r"n must be a positive integer .*got 2.5"),
+    ("toy", {"n": True}, r"n must be a positive integer .*got True"),
+    ("toy", {"n": 2, "seed": -1}, r"seed must be an integer in \[0, 2\*\*32\), got -1"),
+    ("toy", {"n": 2, "truncation": 0.7}, r"truncation needs a style-based generator \(model=stylegan2\)"),
+    ("dcgan_conditional", {"n": 2, "labels": [1.0, 2.0]}, r"labels must be 2 integer class indices .*got \[1.0, 2.0\]"),
+    ("dcgan_conditional", {"n": 2, "labels": [True, False]}, r"labels must be 2 integer class indices"),
+    ("dcgan_conditional", {"n": 2, "labels": [1]}, r"labels must be 2 integer class indices in \[0, 10\), got \[1\]"),
+    ("stylegan2", {"n": 2, "truncation": float("nan")}, r"truncation must be a number in \[0, 1\] .*got nan"),
+    ("stylegan2", {"n": 2, "truncation": "abc"}, r"truncation must be a number in \[0, 1\] .*got 'abc'"),
+    ("stylegan2", {"n": 2, "truncation": -1}, r"truncation must be a number in \[0, 1\] .*got -1"),
+]
+BAD_IMAGES = [  # (run, the call, images, the message's key part)
+    (
+        "cyclegan",
+        "translate",
+        torch.zeros(2, 1, 32, 32),
+        r"takes a float tensor \(N, 3, H, W\).*got shape \(2, 1, 32, 32\)",
+    ),
+    (
+        "cyclegan",
+        "translate",
+        torch.zeros(3, 32, 32),
+        r"got shape \(3, 32, 32\): add a batch dimension with images\[None\]",
+    ),
+    ("cyclegan", "translate", torch.zeros(1, 3, 32, 32, dtype=torch.uint8), r"got dtype torch.uint8: convert uint8"),
+    ("cyclegan", "translate", torch.zeros(1, 3, 30, 30), r"H and W multiples of 4, got 30x30: resize or crop"),
+    ("cyclegan", "translate", [[0.0]], r"got a list: convert it with torch.as_tensor"),
+    ("pix2pix", "translate", torch.zeros(1, 3, 24, 24), r"H and W multiples of 32, got 24x24"),
+    ("srgan", "upscale", torch.zeros(1, 1, 8, 8), r"\.upscale\(\) takes a float tensor \(N, 3, H, W\)"),
+]
+
+
+@pytest.mark.parametrize(("run", "arguments", "message"), BAD_SAMPLE_CALLS)
+def test_bad_sample_arguments_get_one_error_naming_them(
+    trained_runs: dict[str, Path], run: str, arguments: dict, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        gansuite.load(trained_runs[run]).sample(**arguments)
+
+
+@pytest.mark.parametrize(("run", "call", "images", "message"), BAD_IMAGES)
+def test_images_a_network_cannot_take_get_one_error_naming_them(
+    trained_runs: dict[str, Path], run: str, call: str, images: object, message: str
+) -> None:
+    generator = gansuite.load(trained_runs[run])
+    with pytest.raises(ConfigError, match=message):
+        generator.translate(images, "a2b") if call == "translate" else generator.upscale(images)
+
+
+def test_stylegan2_samples_are_in_range_and_truncation_applies_for_the_call_only(trained_runs: dict[str, Path]) -> None:
+    generator = gansuite.load(trained_runs["stylegan2"])
+    network = generator.networks["sample"]
+    noise = torch.randn(64, generator.latent_dim, generator=torch.Generator().manual_seed(0))
+    raw = network(noise)
+    assert raw.abs().max() > 1  # no tanh: the network itself overshoots, so the clamp below is what keeps the range
+    torch.testing.assert_close(generator.sample(64, seed=0), raw.clamp(-1, 1), rtol=0, atol=0)
+    average = generator.sample(4, seed=0, truncation=0)  # psi 0: every sample is the average w's image
+    torch.testing.assert_close(average, average[:1].expand(4, -1, -1, -1))
+    assert network.truncation_psi == 1.0 and not torch.equal(generator.sample(4, seed=0), average)
 
 
 def test_loading_imports_neither_lightning_nor_hydra(trained_runs: dict[str, Path]) -> None:

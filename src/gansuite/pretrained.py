@@ -11,6 +11,8 @@ arguments) and the state_dict prefix of its weights, the EMA's when the run kept
 no discriminator, no data. Translation models (CycleGAN, pix2pix) `translate`, super-resolution models `upscale`.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from torch import Tensor, nn
 from gansuite.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.nets.recipes import build
+from gansuite.validation import check_positive_int, check_seed
 
 DIRECTIONS = ("a2b", "b2a")
 
@@ -94,21 +97,44 @@ class Pretrained:
         return arguments.get("num_classes") if arguments.get("conditioning", "none") != "none" else None
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int | None = None, labels: Tensor | list[int] | None = None) -> Tensor:
-        """`n` samples in [-1, 1] from noise drawn with `seed` (None: torch's global generator), exactly what the
-        training module's `sample(n)` gives after `torch.manual_seed(seed)` on the CPU. A conditional model takes
-        `labels` (n class indices; default: the classes in turn, 0, 1, ..., 0, 1, ...)."""
+    def sample(
+        self,
+        n: int,
+        seed: int | None = None,
+        labels: Tensor | list[int] | None = None,
+        truncation: float | None = None,
+    ) -> Tensor:
+        """`n` samples in [-1, 1] from noise drawn with `seed` (None: torch's global generator): what the training
+        module's `sample(n)` gives after `torch.manual_seed(seed)` on the CPU, clamped to [-1, 1] as every image writer
+        and metric here clamps (StyleGAN2's generator, like the official one, has no tanh and overshoots a little). A
+        conditional model takes `labels` (n class indices; default: the classes in turn, 0, 1, ..., 0, 1, ...); a
+        style-based one `truncation` (psi in [0, 1]: 1 is none, 0.7 the usual choice; default: the trained one)."""
         generator = self.networks[self.needs("sample")]
+        check_positive_int(n, "n", "the number of samples, e.g. 16")
+        if seed is not None:
+            check_seed(seed)
         noise = torch.randn(n, self.latent_dim, generator=None if seed is None else torch.Generator().manual_seed(seed))
         noise = noise.to(self.device)
-        if self.num_classes is None:
-            if labels is not None:
-                raise ConfigError(f"{self.checkpoint_path} is an unconditional generator: sample without labels")
-            return generator(noise)
-        labels = torch.arange(n) % self.num_classes if labels is None else torch.as_tensor(labels)
-        if labels.shape != (n,) or not 0 <= int(labels.min()) <= int(labels.max()) < self.num_classes:
-            raise ConfigError(f"labels must be {n} class indices in [0, {self.num_classes}), got {labels.tolist()}")
-        return generator(noise, labels=labels.to(self.device))
+        with truncated(generator, truncation, self.checkpoint_path):
+            if self.num_classes is None:
+                if labels is not None:
+                    raise ConfigError(f"{self.checkpoint_path} is an unconditional generator: sample without labels")
+                return generator(noise).clamp(-1, 1)
+            return generator(noise, labels=self.class_indices(labels, n).to(self.device)).clamp(-1, 1)
+
+    def class_indices(self, labels: Tensor | list[int] | None, n: int) -> Tensor:
+        """`labels` as n integer class indices of this conditional model (the classes in turn when None)."""
+        if labels is None:
+            return torch.arange(n) % self.num_classes
+        indices = torch.as_tensor(labels)
+        if (
+            indices.shape != (n,)
+            or indices.dtype in (torch.bool, torch.uint8) or indices.is_floating_point() or indices.is_complex()
+            or not 0 <= int(indices.min()) <= int(indices.max()) < self.num_classes
+        ):  # fmt: skip
+            shown = indices.tolist() if indices.numel() <= 20 else f"a {indices.dtype} tensor of shape {indices.shape}"
+            raise ConfigError(f"labels must be {n} integer class indices in [0, {self.num_classes}), got {shown}")
+        return indices.long()
 
     def save_grid(self, path: str | Path, n: int = 64, seed: int = 0, labels: Tensor | list[int] | None = None) -> Path:
         """`n` samples as one PNG grid (8 per row; a conditional model's default labels give one class per column)."""
@@ -128,17 +154,57 @@ class Pretrained:
             direction = directions[0]
         if direction not in directions:
             raise ConfigError(f"{self.checkpoint_path} translates {' and '.join(directions) or 'nothing'}: pass one")
-        return self.networks[direction](images.to(self.device))
+        network = self.networks[direction]
+        return network(checked_images(images, network, f".translate(direction={direction!r})").to(self.device))
 
     @torch.no_grad()
     def upscale(self, images: Tensor) -> Tensor:
         """`images` in [-1, 1] (N, C, H, W) upscaled by the model's scale."""
-        return self.networks[self.needs("upscale")](images.to(self.device))
+        network = self.networks[self.needs("upscale")]
+        return network(checked_images(images, network, ".upscale()").to(self.device))
 
     def needs(self, use: str) -> str:
         if use not in self.networks:
             raise ConfigError(f"{self.checkpoint_path} is a model that can {self.use}, not {use}: call .{self.use}()")
         return use
+
+
+@contextmanager
+def truncated(generator: nn.Module, psi: float | None, source: Path) -> Iterator[None]:
+    """`generator` with its truncation set to `psi` inside the block (unchanged for None); refused for a generator
+    that is not style-based, or a psi that is not a number in [0, 1]."""
+    if psi is None:
+        yield
+        return
+    if not hasattr(generator, "truncation_psi"):
+        raise ConfigError(f"truncation needs a style-based generator (model=stylegan2); {source} has none: drop it")
+    if isinstance(psi, bool) or not isinstance(psi, int | float) or not 0 <= psi <= 1:
+        raise ConfigError(f"truncation must be a number in [0, 1] (1: none, 0.7 the usual choice), got {psi!r}")
+    trained, generator.truncation_psi = generator.truncation_psi, float(psi)
+    try:
+        yield
+    finally:
+        generator.truncation_psi = trained
+
+
+def checked_images(images: Any, network: nn.Module, call: str) -> Tensor:
+    """`images` when they are what `network` takes: a floating-point (N, C, H, W) tensor with its input channels,
+    of a height and width that are multiples of its `size_multiple` (1 when it has none); else a ConfigError."""
+    channels = next(m for m in network.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d)).in_channels
+    multiple = getattr(network, "size_multiple", 1)
+    wanted = f"{call} takes a float tensor (N, {channels}, H, W) in [-1, 1]"
+    if not isinstance(images, Tensor):
+        raise ConfigError(f"{wanted}, got a {type(images).__name__}: convert it with torch.as_tensor")
+    if not images.is_floating_point():
+        raise ConfigError(f"{wanted}, got dtype {images.dtype}: convert uint8 images with images / 127.5 - 1")
+    if images.dim() != 4 or images.shape[1] != channels:
+        fix = "add a batch dimension with images[None]" if images.dim() == 3 else f"give {channels}-channel images"
+        raise ConfigError(f"{wanted}, got shape {tuple(images.shape)}: {fix}")
+    if images.shape[2] % multiple or images.shape[3] % multiple:
+        raise ConfigError(
+            f"{wanted} with H and W multiples of {multiple}, got {images.shape[2]}x{images.shape[3]}: resize or crop"
+        )
+    return images
 
 
 def load(path: str | Path, map_location: str | torch.device = "cpu") -> Pretrained:

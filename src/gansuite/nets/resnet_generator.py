@@ -92,6 +92,7 @@ class ResnetGenerator(nn.Module):
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, channels, 7), nn.Tanh()]
         self.net = nn.Sequential(*layers)
         self.num_blocks = num_blocks
+        self.size_multiple = 4  # the height and width it takes: two stride-2 downsamplings
         init_dcgan_weights(self)  # the reference's init_type=normal, gain 0.02 is the same rule
 
     def forward(self, x: Tensor) -> Tensor:

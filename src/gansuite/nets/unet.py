@@ -103,6 +103,7 @@ class UnetGenerator(nn.Module):
             block = UnetBlock(multiple * ngf, 2 * multiple * ngf, block, norm=norm)
         self.net = UnetBlock(channels, ngf, block, in_channels or channels, outermost=True, norm=norm)
         self.num_downs, self.keep_luma, self.chroma_scale = num_downs, keep_luma, chroma_scale
+        self.size_multiple = 2**num_downs  # the height and width it takes: halved num_downs times
         init_dcgan_weights(self)  # the reference's init_type=normal, gain 0.02 is the same rule
 
     def forward(self, x: Tensor) -> Tensor:

@@ -14,6 +14,7 @@ from gansuite_testing import (
 from PIL import Image
 
 import gansuite
+from gansuite.commands import sample
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 
@@ -174,3 +175,9 @@ def test_checkpoints_it_cannot_use_are_refused_with_one_line(trained_runs: dict[
         gansuite.load(tmp_path)
     with pytest.raises(ConfigError, match="does not exist: pass a run directory"):
         gansuite.load(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("psi", ["abc", "nan", "-1", "1.5"])
+def test_sample_script_refuses_a_truncation_outside_0_1(trained_runs: dict[str, Path], psi: str) -> None:
+    with pytest.raises(ConfigError, match="truncation must be a number in \\[0, 1\\]"):
+        sample.main([f"ckpt_path={trained_runs['stylegan2'] / 'checkpoints' / 'last.ckpt'}", f"truncation={psi}"])

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from gansuite.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.nets.recipes import build
-from gansuite.validation import check_positive_int, check_seed
+from gansuite.validation import check_positive_int, check_seed, check_truncation
 
 DIRECTIONS = ("a2b", "b2a")
 
@@ -178,8 +178,7 @@ def truncated(generator: nn.Module, psi: float | None, source: Path) -> Iterator
         return
     if not hasattr(generator, "truncation_psi"):
         raise ConfigError(f"truncation needs a style-based generator (model=stylegan2); {source} has none: drop it")
-    if isinstance(psi, bool) or not isinstance(psi, int | float) or not 0 <= psi <= 1:
-        raise ConfigError(f"truncation must be a number in [0, 1] (1: none, 0.7 the usual choice), got {psi!r}")
+    check_truncation(psi)
     trained, generator.truncation_psi = generator.truncation_psi, float(psi)
     try:
         yield

@@ -51,6 +51,12 @@ def check_positive_int(value: Any, key: str, meaning: str) -> None:
         raise ConfigError(f"{key} must be a positive integer ({meaning}), got {value!r}")
 
 
+def check_truncation(psi: Any) -> None:
+    """StyleGAN2's truncation psi: a number in [0, 1] (w pulled towards its average; 1 is none)."""
+    if isinstance(psi, bool) or not isinstance(psi, int | float) or not 0 <= psi <= 1:
+        raise ConfigError(f"truncation must be a number in [0, 1] (1: none, 0.7 the usual choice), got {psi!r}")
+
+
 def check_seed(seed: Any) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise ConfigError(f"seed must be an integer in [0, 2**32), got {seed!r}: set e.g. seed=0")

@@ -30,7 +30,7 @@ from gansuite.errors import ConfigError
 from gansuite.modules.base import eval_mode
 from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
-from gansuite.validation import check_positive_int, check_seed
+from gansuite.validation import check_positive_int, check_seed, check_truncation
 
 DEFAULTS = {
     "ckpt_path": "???",
@@ -94,6 +94,7 @@ def style_generator(args, module) -> torch.nn.Module | None:
             )
         return None
     if args.truncation is not None:
+        check_truncation(args.truncation)
         network.truncation_psi = float(args.truncation)
     return network
 

@@ -230,6 +230,10 @@ def test_image_folder_labels_come_from_class_subfolders(tmp_path: Path) -> None:
     (tmp_path / "loose.png").write_bytes((tmp_path / "cats" / "0.png").read_bytes())
     with pytest.raises(DataError, match="loose.png lies in .* itself: move it into its class's subfolder"):
         ImageFolder(str(tmp_path), image_size=8, batch_size=5, labels="folders").setup()
+    (tmp_path / "loose.png").unlink()
+    (tmp_path / "birds").mkdir()  # sorts first: skipped, it would shift cats and dogs once it has images
+    with pytest.raises(DataError, match=r"but \S*birds holds no readable images: add its images or move the folder"):
+        ImageFolder(str(tmp_path), image_size=8, batch_size=5, labels="folders").setup()
 
 
 def test_a_conditional_model_on_unlabelled_data_stops_before_training(tmp_path: Path) -> None:

@@ -70,9 +70,19 @@ def readable_images(files: list[Path], skip_corrupt: bool) -> list[Path]:
 
 
 def folder_labels(root: Path, files: list[Path]) -> tuple[list[str], list[int]]:
-    """The class names (the sorted subfolders of `root` that hold images) and each file's class index; a DataError
-    naming the file when one lies in `root` itself, outside every class folder."""
+    """The class names (the sorted subfolders of `root`) and each file's class index; a DataError naming the file when
+    one lies in `root` itself, outside every class folder, or naming a subfolder without images (as torchvision's
+    ImageFolder refuses one): skipped, it would renumber every class after it once it gets images, and a trained
+    model's labels would silently mean other classes."""
     names = sorted({path.relative_to(root).parts[0] for path in files if len(path.relative_to(root).parts) > 1})
+    empty = sorted(
+        {folder.name for folder in root.iterdir() if folder.is_dir() and not folder.name.startswith(".")} - set(names)
+    )
+    if empty:
+        raise DataError(
+            f"data.labels=folders reads one subfolder per class, but {root / empty[0]} holds no readable images: add "
+            "its images or move the folder out of data.path (an empty class would renumber the classes after it)"
+        )
     loose = next((path for path in files if len(path.relative_to(root).parts) == 1), None)
     if loose is not None:
         raise DataError(

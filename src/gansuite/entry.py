@@ -128,6 +128,10 @@ def explain(error: Exception, config_name: str, overrides: list[str]) -> str:
         valid = config_keys(OmegaConf.to_container(base, resolve=False))
         close = closest_keys(bad, valid)
         suggestion = f"did you mean {' or '.join(close)}? " if close else ""
+        parent, _, leaf = bad.rpartition(".")
+        target = OmegaConf.select(base, f"{parent}._target_") if parent else None
+        if target is not None:  # `+key=` would pass an argument the class does not take: no fix to offer
+            return f"{bad} is not a key of this config: {suggestion}({parent} builds {target}, which takes no {leaf})"
         return f"{bad} is not a key of this config: {suggestion}(to add a new key on purpose, write +{bad}=<value>)"
     options = re.search(r"Could not find '([^']+)'", message)
     if options:

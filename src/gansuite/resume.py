@@ -8,6 +8,7 @@ same: the checkpoint restores the generator-update count, optimizer states and E
 to, and W&B continues the run id stored there.
 """
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -20,11 +21,8 @@ NOT_CARRIED = ("ckpt_path=", "hparams_search=")  # the old start point; a sweep'
 
 
 def checkpoint_to_resume(run_dir: Path) -> Path:
-    """The checkpoint a resumed run starts from: the run's newest last*.ckpt.
-
-    Lightning writes last-v1.ckpt rather than overwrite a last.ckpt it did not write itself (after a resume from an
-    explicit ckpt_path), so the newest of them is the last state.
-    """
+    """The checkpoint a resumed run starts from: the run's newest last*.ckpt (runs of earlier versions, whose
+    Lightning wrote last-v1.ckpt beside a last.ckpt it had not written itself, have several)."""
     candidates = sorted((run_dir / "checkpoints").glob("last*.ckpt"), key=lambda path: path.stat().st_mtime)
     if not candidates:
         raise ConfigError(
@@ -32,6 +30,26 @@ def checkpoint_to_resume(run_dir: Path) -> Path:
             "first checkpoint); start the run again without resume=, or pass ckpt_path=<checkpoint> with resume="
         )
     return candidates[-1]
+
+
+def set_aside_later_checkpoints(start: Path, folder: Path) -> Path | None:
+    """Resuming from an earlier checkpoint of the run in `folder` abandons every checkpoint written after `start`
+    (last.ckpt, best.ckpt, later gen_step files): they move into `folder`/abandoned-<time>/, kept but out of the
+    way, so the resumed branch's files are the only ones that gansuite.load, sample.py, export and the next resume=
+    read. Returns that folder, or None when nothing came after `start` or it lies in another folder."""
+    start = start.expanduser().resolve()
+    if start.parent != folder.expanduser().resolve() or not start.is_file():
+        return None
+    later = [path for path in folder.glob("*.ckpt") if path.stat().st_mtime > start.stat().st_mtime]
+    if not later:
+        return None
+    aside = folder / f"abandoned-{datetime.now().strftime('%Y-%m-%d_%H-%M-%S_%f')}"
+    aside.mkdir()
+    for path in later:
+        path.rename(aside / path.name)
+    names = ", ".join(sorted(path.name for path in later))
+    print(f"resuming from {start.name}: the checkpoints written after it ({names}) moved to {aside}", file=sys.stderr)
+    return aside
 
 
 def recorded_overrides(run_dir: Path) -> list[str]:

@@ -24,6 +24,7 @@ from gansuite.errors import ConfigError, DataError
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.initialization import initialize_from
 from gansuite.modules.loading import build_model
+from gansuite.resume import set_aside_later_checkpoints
 from gansuite.validation import validate
 
 
@@ -56,6 +57,8 @@ def train(cfg: DictConfig) -> float | None:
     trainer = build_trainer(cfg, module, callbacks)
     # At the start and at the end, where the output goes: the end is what a user sees last, even after an error.
     rank_zero_info(f"run directory: {cfg.paths.output_dir}")
+    if cfg.get("ckpt_path") and trainer.is_global_zero:
+        set_aside_later_checkpoints(Path(cfg.ckpt_path), Path(cfg.paths.output_dir) / "checkpoints")
     try:
         trainer.fit(module, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     finally:

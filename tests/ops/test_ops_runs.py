@@ -13,6 +13,7 @@ import torch
 from gansuite_testing import HANG_GUARD_S, ROOT
 from ops_helpers import environment, run, train_command, wandb_records
 
+import gansuite
 from gansuite.modules.loading import load_module
 from gansuite.resume import checkpoint_to_resume, expand_resume
 
@@ -90,6 +91,22 @@ def test_resume_continues_counters_optimizer_states_and_ema(killed_and_resumed):
         assert {int(state["step"]) for state in optimizer["state"].values()} == {RESUMED_STEPS}
     assert int(checkpoint["state_dict"]["ema_generator.n_averaged"]) == RESUMED_STEPS
     assert json.loads((run_dir / "metrics.json").read_text())["generator_updates"] == RESUMED_STEPS
+
+
+@pytest.mark.slow
+def test_resume_from_an_earlier_checkpoint_leaves_one_truth(killed_and_resumed):
+    """The README's resume from gen_step 5 of a run killed after gen_step 10: last.ckpt is the resumed branch's,
+    nothing is versioned beside it, and the abandoned branch's files are kept aside, out of every reader's way."""
+    folder = killed_and_resumed["run_dir"] / "checkpoints"
+    names = sorted(path.name for path in folder.glob("*.ckpt"))
+    assert names == ["gen_step_000005.ckpt", "gen_step_000010.ckpt", "gen_step_000015.ckpt", "last.ckpt"]
+    assert checkpoint_to_resume(killed_and_resumed["run_dir"]) == folder / "last.ckpt"
+    assert torch.load(folder / "last.ckpt", weights_only=False)["global_step"] == 2 * RESUMED_STEPS
+    loaded = gansuite.load(killed_and_resumed["run_dir"])
+    assert loaded.checkpoint_path == folder / "last.ckpt"
+    (aside,) = folder.glob("abandoned-*")
+    assert {path.name for path in aside.iterdir()} >= {"last.ckpt"}  # and gen_step_000010 unless killed before it
+    assert f"moved to {aside}" in killed_and_resumed["resumed"].stderr
 
 
 @pytest.mark.slow

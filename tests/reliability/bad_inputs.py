@@ -41,8 +41,8 @@ TABLE = [
     BadInput(
         "train.py",
         "model.lr=3e-4",
-        "model.lr is not a key of this config: did you mean model.optimizer_g.lr or model.optimizer_d.lr? (model builds "
-        "gansuite.modules.gan.GAN, which takes no lr)",
+        "model.lr is not a key of this config: did you mean model.optimizer_g.lr or model.optimizer_d.lr? "
+        "(model builds gansuite.modules.gan.GAN, which takes no lr)",
         "model.optimizer_g.lr=3e-4",
     ),
     BadInput("train.py", "data.batchsize=32", "did you mean data.batch_size?", "data.batch_size=32"),

@@ -22,7 +22,9 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
     """
 
     def __init__(self, every_n_updates: int, **kwargs) -> None:
-        super().__init__(every_n_train_steps=1, save_on_exception=True, **kwargs)
+        # No version counter: a run resumed from an earlier checkpoint overwrites last.ckpt (the files written after
+        # that checkpoint are set aside first, gansuite.resume) instead of leaving a stale one beside last-v1.ckpt.
+        super().__init__(every_n_train_steps=1, save_on_exception=True, enable_version_counter=False, **kwargs)
         self.every_n_updates = every_n_updates
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:

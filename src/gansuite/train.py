@@ -39,6 +39,15 @@ def build_trainer(cfg: DictConfig, module: AdversarialModule, callbacks: list[Ca
     )
 
 
+def choices() -> dict[str, str]:
+    """The config group options of this run (model=wgan, data=ring8, experiment=...), Hydra's own left out; empty
+    when the config was composed without Hydra's app (tests, the Python API)."""
+    if not HydraConfig.initialized():
+        return {}
+    chosen = HydraConfig.get().runtime.choices
+    return {group: str(option) for group, option in chosen.items() if not group.startswith("hydra") and option}
+
+
 def train(cfg: DictConfig) -> float | None:
     validate(cfg)
     L.seed_everything(cfg.seed, workers=True)
@@ -50,7 +59,7 @@ def train(cfg: DictConfig) -> float | None:
     # metrics=none leaves only the protocol keys an experiment sets (a node without _target_): no evaluation.
     evaluation = instantiate(cfg.metrics) if cfg.get("metrics", {}).get("_target_") else None
     callbacks = [instantiate(c) for c in cfg.callbacks.values()]
-    callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape, num_classes))
+    callbacks.append(RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape, num_classes, choices()))
     if evaluation is not None:
         callbacks.insert(0, evaluation)  # before the checkpoints, so they see this step's metrics
     callbacks.insert(0, DivergenceGuard())  # first, so nothing evaluates or saves a NaN state

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from gansuite_testing import HANG_GUARD_S, QUIET, TINY_MLP, TINY_TOY, compose_config
+from hydra.core.hydra_config import HydraConfig
 from reliability_helpers import finish, run_cli, start_cli, start_cli_in, user_error_line
 
 from gansuite.checkpoint_io import AtomicCheckpointIO
@@ -159,7 +160,12 @@ def test_runs_and_sweep_jobs_get_their_own_directories(tmp_path: Path) -> None:
 
 def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(tmp_path: Path) -> None:
     tiny = [*TINY_MLP, "model.latent_dim=8", *QUIET]  # latent_dim 8: the shapes the messages below name
-    train(compose_config([*tiny, *TINY_TOY, "steps=2", "callbacks.sample_grid.every_n_updates=100"], tmp_path))
+    first = [*tiny, *TINY_TOY, "steps=2", "callbacks.sample_grid.every_n_updates=100"]
+    HydraConfig.instance().set_config(compose_config(first, tmp_path, return_hydra_config=True))  # as train.py runs
+    try:
+        train(compose_config(first, tmp_path))
+    finally:
+        HydraConfig.instance().cfg = None
     last = tmp_path / "checkpoints" / "last.ckpt"
     module, config = load_module(last)  # torch.load(weights_only=True) inside
     saved = read_checkpoint(last)["state_dict"]
@@ -172,8 +178,8 @@ def test_checkpoints_load_weights_only_and_one_of_another_model_is_refused(tmp_p
         train(wider)
     assert str(raised.value) == (
         "the checkpoint does not fit this model (generator.net.0.weight has shape (32, 8) there but (64, 8) here); "
-        "it was trained with model gansuite.modules.gan.GAN on data of shape (2,): pass the model and data options "
-        "of the run that wrote it, or drop ckpt_path to start fresh"
+        "it was trained with model=gan data=ring8 on data of shape (2,): pass the model and data options of the run "
+        "that wrote it, or drop ckpt_path to start fresh"
     )
 
     images = compose_config([*tiny, "data=cifar10_subset", "metrics=none", "steps=4", f"ckpt_path={last}"], tmp_path)

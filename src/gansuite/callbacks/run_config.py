@@ -8,8 +8,16 @@ from lightning import Callback, LightningModule, Trainer
 
 
 class RunConfig(Callback):
-    def __init__(self, config: dict[str, Any], data_shape: tuple[int, ...], num_classes: int | None = None) -> None:
-        self.config = config
+    def __init__(
+        self,
+        config: dict[str, Any],
+        data_shape: tuple[int, ...],
+        num_classes: int | None = None,
+        choices: dict[str, str] | None = None,
+    ) -> None:
+        """`choices`: the config group options the run was composed from (model=wgan, data=ring8, ...), which the
+        resolved config cannot tell apart (WGAN and GAN share one class): named when a checkpoint does not fit."""
+        self.config, self.choices = config, choices or {}
         self.data_shape = tuple(data_shape)
         self.num_classes = num_classes
 
@@ -18,6 +26,7 @@ class RunConfig(Callback):
             "config": self.config,
             "data_shape": list(self.data_shape),
             "num_classes": self.num_classes,
+            "choices": self.choices,
             "generators": pl_module.generator_checkpoint(),  # what gansuite.load rebuilds without this code
         }
 

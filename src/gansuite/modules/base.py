@@ -91,8 +91,10 @@ def check_fits(checkpoint: dict[str, Any], module: nn.Module) -> None:
     run = checkpoint.get("gansuite")
     origin = ""
     if run is not None:
-        model = run["config"].get("model", {})
-        origin = f"; it was trained with model {model.get('_target_')} on data of shape {tuple(run['data_shape'])}"
+        chosen = run.get("choices", {})
+        named = " ".join(f"{group}={chosen[group]}" for group in ("experiment", "model", "data") if group in chosen)
+        model = named or f"model {run['config'].get('model', {}).get('_target_')}"  # runs composed without Hydra's app
+        origin = f"; it was trained with {model} on data of shape {tuple(run['data_shape'])}"
     raise ConfigError(
         f"the checkpoint does not fit this model ({difference}){origin}: pass the model and data options of the "
         "run that wrote it, or drop ckpt_path to start fresh"

@@ -157,6 +157,12 @@ TABLE = [
         "generates translations, which these metrics do not score: pass metrics=translation_fid",
     ),
     BadInput("scripts/evaluate.py", "ckpt_path={tmp}/no.ckpt", "checkpoint {tmp}/no.ckpt does not exist"),
+    BadInput(
+        "scripts/evaluate.py",
+        "ckpt_path={toy_ckpt} metrics=mode_coverage test_path={images}",
+        "test_path= applies to super-resolution checkpoints (SRGAN, SRResNet) only",
+        "ckpt_path={toy_ckpt} metrics=mode_coverage",
+    ),
     BadInput("scripts/sample.py", "", "Missing mandatory value: ckpt_path; usage: scripts/sample.py ckpt_path=<ckpt>"),
     BadInput(
         "scripts/sample.py", "ckpt_path={toy_ckpt} n=0", "n must be a positive integer", "ckpt_path={toy_ckpt} n=8"

@@ -18,9 +18,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from gansuite.checkpoints import read_checkpoint
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import check_command_line, report_user_errors
+from gansuite.entry import check_command_line, report_user_errors, user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
+from gansuite.train import remove_run_dir
 
 # The metrics= option that scores what a checkpoint generates.
 METRICS_FOR = {
@@ -92,9 +93,21 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     return values
 
 
+def evaluate_or_remove_run_dir(cfg: DictConfig) -> dict[str, float]:
+    """evaluate(cfg); an evaluation refused for bad input after Hydra made its directory (a test_path= of a model
+    that takes none, data that cannot be read) takes that directory along, as train.py does."""
+    try:
+        return evaluate(cfg)
+    except Exception as error:
+        run_dir = Path(cfg.paths.output_dir)
+        if user_error(error) is not None and not (run_dir / "evaluation.json").exists():
+            remove_run_dir(run_dir)
+        raise
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="evaluate")
 def main(cfg: DictConfig) -> None:
-    report_user_errors(evaluate, cfg)
+    report_user_errors(evaluate_or_remove_run_dir, cfg)
 
 
 def run() -> None:

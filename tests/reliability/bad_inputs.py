@@ -208,6 +208,12 @@ TABLE = [
     ),
     BadInput("scripts/translate.py", "ckpt_path={cyclegan_ckpt} inputs={images}", "unknown argument(s) inputs"),
     BadInput(
+        "scripts/translate.py",
+        "ckpt_path={cyclegan_ckpt} input={tmp}/nowhere output={tmp}/out",
+        "nowhere does not exist: set input to a folder of images",
+        "scripts/translate.py ckpt_path={cyclegan_ckpt} input={images} output={tmp}/out",
+    ),
+    BadInput(
         "scripts/train_classifier.py",
         "data=cifar10_subset",
         "train_classifier needs a labelled dataset: data=mnist or data=fashion_mnist",

@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from gansuite.checkpoints import read_checkpoint
 from gansuite.conf_dir import CONFIG_DIR
+from gansuite.data.image_folder import list_images
 from gansuite.entry import check_command_line, report_user_errors, user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
@@ -66,6 +67,7 @@ def test_folder(run_data: DictConfig, path: str) -> DictConfig:
     """The data of a super-resolution run with its test images replaced by the folder `path`."""
     if "scale" not in run_data:
         raise ConfigError("test_path= applies to super-resolution checkpoints (SRGAN, SRResNet) only")
+    list_images(Path(path), "test_path")  # named by this script's argument, not by the data module's key
     folder = {"_target_": "gansuite.data.super_resolution.SuperResolutionFolder", "path": path, "test_path": path}
     return OmegaConf.create({**folder, **{k: run_data[k] for k in ("scale", "crop_size", "channels")}})
 

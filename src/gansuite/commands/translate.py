@@ -53,7 +53,7 @@ def translate_folder(
         raise ConfigError(f"{ckpt_path} holds a {type(module).__name__}, not an image-to-image model like CycleGAN")
     module.to(device)
     source, target = Path(input), Path(output)
-    files = list_images(source)
+    files = list_images(source, "input")
     outputs = [target / file.relative_to(source).with_suffix(".png") for file in files]
     sources: dict[Path, Path] = {}
     for file, out in zip(files, outputs, strict=True):

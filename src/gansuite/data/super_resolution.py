@@ -178,7 +178,7 @@ class SuperResolutionFolder(SuperResolutionData):
         return [images[index] for index in range(len(images))] if self.in_memory else images
 
     def load_test_images(self) -> Sequence[Tensor]:
-        return LargeEnough(list_images(self.test_path), self.channels, self.scale)
+        return LargeEnough(list_images(self.test_path, "data.test_path"), self.channels, self.scale)
 
 
 class SuperResolutionCifar(SuperResolutionData):

@@ -12,7 +12,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import check_command_line, report_user_errors
+from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.metrics.classifier import TRAINABLE, Classifier
 from gansuite.metrics.classifier_training import accuracy, fit_classifier
@@ -50,5 +50,6 @@ def main(cfg: DictConfig) -> float:
 
 
 if __name__ == "__main__":
+    sys.argv = quoted_for_hydra(sys.argv)
     report_user_errors(check_command_line, sys.argv, "train_classifier", check)
     main()

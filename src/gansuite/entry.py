@@ -76,6 +76,21 @@ def first_values(overrides: list[Override]) -> list[str]:
     return single
 
 
+def quoted_for_hydra(argv: list[str]) -> list[str]:
+    """`argv` with each override whose value holds non-ASCII characters (a path such as data.path=/data/données,
+    which sample.py and translate.py take as it is) quoted for Hydra, whose grammar reads such a value only quoted.
+    Values quoted already, and sweeps (`,` `[` `(` `{`), are left as they are."""
+    quoted = [argv[0]]
+    for argument in argv[1:]:
+        key, equals, value = argument.partition("=")
+        plain = value and value[0] not in "'\"" and not set(value) & set(",[](){}")
+        if equals and not argument.startswith("-") and plain and not value.isascii():
+            escaped = value.replace("'", "\\'")
+            argument = f"{key}='{escaped}'"
+        quoted.append(argument)
+    return quoted
+
+
 def parse(arguments: list[str]) -> list[Override]:
     parser = OverridesParser.create()
     for argument in arguments:
@@ -84,8 +99,8 @@ def parse(arguments: list[str]) -> list[Override]:
         except HydraException as error:
             problem = str(error).splitlines()[0]
             raise ConfigError(
-                f"cannot read the override {argument!r} ({problem}): write key=value, quoting a value that holds = "
-                "or spaces: key='a=b'"
+                f"cannot read the override {argument!r} ({problem}): write key=value, with a value that holds = or "
+                "spaces in quotes that reach Hydra: key=\"'a=b'\" (an apostrophe in it as \\')"
             ) from None
     return parser.parse_overrides(arguments)
 

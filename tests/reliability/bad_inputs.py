@@ -56,6 +56,7 @@ TABLE = [
         "train.py",
         "ckpt_path=run/gen_step=1.ckpt",
         "cannot read the override 'ckpt_path=run/gen_step=1.ckpt' (mismatched input '=' expecting <EOF>)",
+        "hydra.run.dir=\"'{tmp}/gen_step=1'\"",  # the quoted form it shows reaches Hydra
     ),
     BadInput("train.py", "hydra.run.dir=/proc/gansuite", "cannot write /proc/gansuite (/proc: No such file or dir"),
     BadInput(

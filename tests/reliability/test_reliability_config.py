@@ -4,9 +4,10 @@ from pathlib import Path
 
 import pytest
 from gansuite_testing import QUIET, TINY_MLP, TINY_TOY, compose_config
+from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from gansuite.data.toy import GaussianMixture
-from gansuite.entry import user_error
+from gansuite.entry import quoted_for_hydra, user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.modules.gan import GAN
 from gansuite.train import train
@@ -82,3 +83,11 @@ SHIPPED = [
 @pytest.mark.parametrize("overrides", SHIPPED)
 def test_shipped_configs_pass_validation(overrides: str, tmp_path: Path) -> None:
     validate(compose_config(overrides.split(), tmp_path))
+
+
+def test_non_ascii_values_reach_hydra_quoted_and_read_back_as_typed() -> None:
+    argv = ["train.py", "data.path=/data/données", "data.path=/数据/it's", "seed=1", "-m", "x='é'", "y=é,ü"]
+    quoted = quoted_for_hydra(argv)
+    assert quoted[3:] == argv[3:]  # ASCII, flags, quoted values and sweeps as they were
+    parsed = OverridesParser.create().parse_overrides(quoted[1:3])
+    assert [override.value() for override in parsed] == ["/data/données", "/数据/it's"]

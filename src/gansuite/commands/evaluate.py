@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from gansuite.checkpoints import read_checkpoint
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.data.image_folder import list_images
-from gansuite.entry import check_command_line, report_user_errors, user_error
+from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors, user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 from gansuite.train import remove_run_dir
@@ -114,5 +114,6 @@ def main(cfg: DictConfig) -> None:
 
 def run() -> None:
     """gansuite-evaluate, python scripts/evaluate.py: the command line checked before Hydra makes a run directory."""
+    sys.argv = quoted_for_hydra(sys.argv)
     report_user_errors(check_command_line, sys.argv, "evaluate", check)
     main()

@@ -6,13 +6,13 @@ Lightning is imported, which takes seconds: a bad command line is answered at on
 
 import sys
 
-from gansuite.entry import check_command_line, report_user_errors
+from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.resume import expand_resume
 from gansuite.validation import validate
 
 
 def run() -> None:
-    sys.argv = report_user_errors(expand_resume, sys.argv)
+    sys.argv = report_user_errors(expand_resume, quoted_for_hydra(sys.argv))
     report_user_errors(check_command_line, sys.argv, "config", validate)
     from gansuite.train import main
 

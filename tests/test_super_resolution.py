@@ -111,6 +111,28 @@ def test_folder_pairs_are_random_crops_and_their_bicubic_downscales(tmp_path: Pa
     assert "must be an integer >= 2 that divides the crop size" in str(user_error(raised.value))
 
 
+def test_test_images_of_any_size_draw_one_grid_and_too_small_ones_stop_at_setup(tmp_path: Path) -> None:
+    """Test images of several sizes (one narrower than the grid's crop) train and draw the upscaling grid; one
+    smaller than the scale is refused when the data is set up, naming data.scale, before any update."""
+    for folder, sizes in (("train", [(40, 40)]), ("test", [(48, 40), (12, 36), (40, 20)])):
+        (tmp_path / folder).mkdir()
+        for i, (height, width) in enumerate(sizes):
+            image = torch.randint(
+                0, 256, (3, height, width), dtype=torch.uint8, generator=torch.Generator().manual_seed(i)
+            )
+            write_png(image, str(tmp_path / folder / f"{i}.png"))
+    data = [f"data.path={tmp_path / 'train'}", f"data.test_path={tmp_path / 'test'}", "data.num_workers=0"]
+    data += ["data=sr_folder", "data.crop_size=32", "data.batch_size=2", "data.num_test=null"]
+    grid = ["callbacks.sample_grid.every_n_updates=1", "callbacks.sample_grid.num_images=3", "metrics=none"]
+    train(compose_config([*SRGAN, *data, *grid, "steps=1"], tmp_path / "run"))
+    with Image.open(tmp_path / "run" / "samples.png") as picture:  # 3 rows of 3 cells of 32x32, padded where smaller
+        assert picture.size == (3 * 34 + 2, 3 * 34 + 2)
+
+    write_png(torch.zeros(3, 3, 30, dtype=torch.uint8), str(tmp_path / "test" / "9.png"))
+    with pytest.raises(DataError, match=r"9.png is 30x3, smaller than the scale, 4 \(data.scale\): remove it from"):
+        instantiate(compose_config([*SRGAN, *data], tmp_path).data).setup("fit")
+
+
 def test_feature_content_loss_is_the_rescaled_feature_mse() -> None:
     prediction, target = torch.randn(2, 3, 4, 4, dtype=torch.float64), torch.randn(2, 3, 4, 4, dtype=torch.float64)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 from lightning import LightningModule, Trainer
+from torch.nn import functional as F
 
 from gansuite.callbacks.samples import SampleGrid
 from gansuite.data.images import to_model_range
@@ -32,7 +33,8 @@ class TranslationGrid(SampleGrid):
 
 class UpscalingGrid(SampleGrid):
     """Super-resolution's picture on SampleGrid's schedule: one row per test image, input | output | target, of a
-    central `crop_size` crop (the input shown with each pixel repeated `scale` times)."""
+    central `crop_size` crop (the input shown with each pixel repeated `scale` times). A test image smaller than the
+    crop gives a smaller crop, padded with black to the grid's cell size."""
 
     key = "upscaling"
 
@@ -52,4 +54,6 @@ class UpscalingGrid(SampleGrid):
             output = pl_module.upscale(low)
             shown = low.repeat_interleave(scale, dim=2).repeat_interleave(scale, dim=3)
             rows.append(torch.cat([shown, output, to_model_range(high[None]).to(pl_module.device)]))
-        save_image_grid(torch.cat(rows), path, nrow=3)
+        height, width = max(row.shape[2] for row in rows), max(row.shape[3] for row in rows)
+        cells = [F.pad(row, (0, width - row.shape[3], 0, height - row.shape[2]), value=-1.0) for row in rows]
+        save_image_grid(torch.cat(cells), path, nrow=3)

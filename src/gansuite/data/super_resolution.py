@@ -110,8 +110,11 @@ class SuperResolutionData(ImageDataModule):
         raise NotImplementedError
 
     def setup(self, stage: str | None = None) -> None:
+        """Loads the training images, and reads the test images now (each checked to be at least `scale` pixels on
+        both sides), so a bad test set stops the run before training rather than at its first evaluation."""
         if self.train_images is None:
             self.train_images = self.load_train_images()
+        self.test_pairs()
 
     def train_dataloader(self) -> DataLoader:
         length = len(self.train_images) * self.crops_per_image
@@ -145,10 +148,11 @@ class SuperResolutionData(ImageDataModule):
 
 
 class LargeEnough(Dataset):
-    """Image files, each checked on reading to be at least `side` pixels on both sides."""
+    """Image files, each checked on reading to be at least `side` pixels on both sides; `why` says what needs the
+    side and what to change (the training crop, or the scale that a test image is divided by)."""
 
-    def __init__(self, files: list[Path], channels: int, side: int) -> None:
-        self.images, self.files, self.side = ImageFileDomain(files, channels), files, side
+    def __init__(self, files: list[Path], channels: int, side: int, why: str) -> None:
+        self.images, self.files, self.side, self.why = ImageFileDomain(files, channels), files, side, why
 
     def __len__(self) -> int:
         return len(self.images)
@@ -156,10 +160,7 @@ class LargeEnough(Dataset):
     def __getitem__(self, index: int) -> Tensor:
         image = self.images[index]
         if min(image.shape[1:]) < self.side:
-            raise DataError(
-                f"{self.files[index]} is {image.shape[2]}x{image.shape[1]}, smaller than data.crop_size={self.side}: "
-                "remove it or lower data.crop_size"
-            )
+            raise DataError(f"{self.files[index]} is {image.shape[2]}x{image.shape[1]}, smaller than {self.why}")
         return image
 
 
@@ -174,11 +175,13 @@ class SuperResolutionFolder(SuperResolutionData):
         self.path, self.test_path, self.in_memory = Path(path), Path(test_path), in_memory
 
     def load_train_images(self) -> Sequence[Tensor]:
-        images = LargeEnough(list_images(self.path), self.channels, self.crop_size)
+        why = f"data.crop_size={self.crop_size}: remove it or lower data.crop_size"
+        images = LargeEnough(list_images(self.path), self.channels, self.crop_size, why)
         return [images[index] for index in range(len(images))] if self.in_memory else images
 
     def load_test_images(self) -> Sequence[Tensor]:
-        return LargeEnough(list_images(self.test_path, "data.test_path"), self.channels, self.scale)
+        why = f"the scale, {self.scale} (data.scale): remove it from {self.test_path}"
+        return LargeEnough(list_images(self.test_path, "data.test_path"), self.channels, self.scale, why)
 
 
 class SuperResolutionCifar(SuperResolutionData):

@@ -120,6 +120,11 @@ def test_resume_appends_to_the_metrics_log(killed_and_resumed):
     ]
     assert len(killed_rows) > 8 and rows[1 : len(killed_rows)] == killed_rows[1:]  # the first run's rows kept
     assert max(steps) == RESUMED_STEPS and 1.0 in steps
+    # The wall clock continues from the checkpoint's (update 5), not from 0: every resumed row is later than it.
+    wall = header.index("time/wall_s")
+    at_five = torch.load(run_dir / "checkpoints" / "gen_step_000005.ckpt", weights_only=False)["wall_seconds"]
+    resumed_walls = [float(row.split(",")[wall]) for row in rows[len(killed_rows) :] if row.split(",")[wall]]
+    assert resumed_walls and min(resumed_walls) > at_five > 0
 
 
 @pytest.mark.slow

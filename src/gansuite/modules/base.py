@@ -166,7 +166,7 @@ class AdversarialModule(LightningModule):
             raise ConfigError(f"model.class_loss_weight must be >= 0 (ACGAN uses 1), got {class_loss_weight}")
         self.class_loss_weight, self.class_loss_on_fakes = class_loss_weight, class_loss_on_fakes
         self.latest_losses: dict[str, Tensor | float] = {}
-        self.train_started_at = time.perf_counter()
+        self.train_started_at, self.wall_seconds_before = time.perf_counter(), 0.0
         self.generator_recipes: dict[str, dict[str, Any]] = {}
 
     def recorded_generator(self, name: str, use: str, factory: Callable[..., nn.Module], **arguments: Any) -> nn.Module:
@@ -190,8 +190,12 @@ class AdversarialModule(LightningModule):
 
     @property
     def wall_seconds(self) -> float:
-        """Seconds since this process started training (a resumed run counts from its resumption)."""
-        return time.perf_counter() - self.train_started_at
+        """Seconds of training: this process's, plus those its checkpoint had recorded when the run was resumed, so
+        the report's wall-time axis continues across resumptions instead of restarting at 0."""
+        return self.wall_seconds_before + time.perf_counter() - self.train_started_at
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["wall_seconds"] = self.wall_seconds
 
     @property
     def generator_updates(self) -> int:
@@ -395,6 +399,7 @@ class AdversarialModule(LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback
+        self.wall_seconds_before = float(checkpoint.get("wall_seconds", 0.0))  # 0 for checkpoints of older versions
         # Lightning would restore a finished run and exit without a word: say that there is nothing left to train.
         per_update, max_steps = self.optimizer_steps_per_generator_update, self.trainer.max_steps
         if 0 < max_steps <= checkpoint["global_step"]:

@@ -63,6 +63,10 @@ def test_the_report_of_a_run_holds_its_values_grids_and_config(run_dir: Path) ->
             shown = images[f"samples at update {int(grid.removeprefix('gen_step_'))}"]
             assert shown.size == original.size and shown.tobytes() == original.convert(shown.mode).tobytes()
     assert {"evaluation metrics", "losses per network", "gradient norms"} <= set(images)
+    # The first screen is what the run made, then its headline numbers and which way is better, then the curves.
+    assert text.index("samples at update 12") < text.index("Final metrics") < text.index('alt="evaluation metrics"')
+    assert re.search(r"<td>val/fid_mnist_clf</td><td>[0-9.]+</td><td>lower</td>", text)
+    assert re.search(r"<td>val/kid_std_mnist_clf</td><td>[0-9.]+</td><td></td>", text)  # a spread: no direction
     assert "model:" in text and "_target_: gansuite.modules.gan.GAN" in text  # the composed config
     assert text.count("<script") == 0 and "http://" not in text and "https://" not in text.split("<pre>")[0]
 
@@ -85,6 +89,20 @@ def test_a_run_without_a_csv_log_says_so(run_dir: Path, tmp_path: Path) -> None:
     shutil.rmtree(copy / "csv")
     text = (report_command.main([str(copy)])).read_text()
     assert "No CSV log in this run" in text and "samples at update 12" in text
+
+
+def test_a_short_run_says_what_it_has_without_blaming_its_logger(run_dir: Path, tmp_path: Path) -> None:
+    """A run that stopped before its first logged step and its first grid: its CSV log has a header only."""
+    copy = shutil.copytree(run_dir, tmp_path / "short")
+    shutil.rmtree(copy / "samples")
+    (copy / "metrics.json").unlink()
+    log = copy / "csv" / "metrics.csv"
+    log.write_text(log.read_text().splitlines()[0] + "\n")
+    text = (report_command.main([str(copy)])).read_text()
+    assert "holds no rows yet: the run stopped before its first logged step" in text
+    assert "No CSV log" not in text and "train with logger=csv" not in text
+    assert "samples at the end" in inlined_images(text)  # samples.png, written at the end of every run
+    assert "No final metrics (metrics.json): the run was not evaluated at its end." in text
 
 
 @pytest.mark.slow

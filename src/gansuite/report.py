@@ -1,9 +1,10 @@
 """report.html: how a run went, in one self-contained file (plots and images inlined), readable offline.
 
-For a run directory: the final metrics, every evaluation metric against generator updates and against wall time,
-the losses per network, the gradient norms, the sample grid of every evaluation (the latest large, the earlier ones
-as a strip), the real-versus-generated density plot of point data, every logged value's last value, and the
-composed config. For a sweep directory: the summary table of its jobs (gansuite.sweep_summary) and each evaluation
+For a run directory, first what it made: the latest sample grid large (samples.png when no grid was saved during
+the run), the earlier ones as a strip, and the real-versus-generated density plot of point data; then the final
+metrics, each with the direction that is better; then every evaluation metric against generator updates and
+against wall time, the losses per network, the gradient norms, every logged value's last value, and the composed
+config. For a sweep directory: the summary table of its jobs (gansuite.sweep_summary) and each evaluation
 metric with one curve per job. Curves come from the CSV log (csv/metrics.csv, written by logger=csv, on by default);
 a run without it says so in the report.
 
@@ -35,6 +36,13 @@ img{max-width:100%}img.grid{width:min(100%,640px);image-rendering:pixelated}
 .strip{display:flex;gap:.5em;overflow-x:auto}.strip figure{margin:0;width:160px;flex:none}
 figcaption{font-size:.8em;color:#555}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}"""
 NO_LOG = "No CSV log in this run (csv/metrics.csv): train with logger=csv (on by default) to see its curves here."
+EMPTY_LOG = (
+    "The CSV log (csv/metrics.csv) holds no rows yet: the run stopped before its first logged step "
+    "(trainer.log_every_n_steps); a longer run shows its curves here."
+)
+# Which way is better for each metric, by the words in its logged name (val/fid_mnist_clf, val/psnr_y, ...).
+LOWER_IS_BETTER = ("fid", "kid", "kl", "lpips", "w2")
+HIGHER_IS_BETTER = ("is_", "inception_score", "psnr", "ssim", "accuracy", "modes", "high_quality", "cs_", "cas")
 NETWORKS = {"g": "generator", "d": "discriminator"}  # the prefixes of train/<network>_<term> losses
 
 
@@ -110,10 +118,28 @@ def columns_of(rows: list[dict[str, float]], prefix: str) -> list[str]:
     return sorted({key for row in rows for key in row if key.startswith(prefix)})
 
 
-def curve_sections(rows: list[dict[str, float]]) -> list[str]:
+def better(name: str) -> str:
+    """ "lower" or "higher" when the metric's name says which is better; "" for spreads and counts."""
+    words = name.removeprefix("val/")
+    if "std" in words:
+        return ""
+    if any(words.startswith(w) or f"_{w}" in words for w in LOWER_IS_BETTER):
+        return "lower"
+    return "higher" if any(words.startswith(w) or f"_{w}" in words for w in HIGHER_IS_BETTER) else ""
+
+
+def final_metrics_section(final: dict[str, float]) -> str:
+    """metrics.json as one row per metric: its value and which way is better."""
+    if not final:
+        return "<h2>Final metrics</h2><p>No final metrics (metrics.json): the run was not evaluated at its end.</p>"
+    rows = [{"metric": name, "value": value, "better": better(name)} for name, value in final.items()]
+    return "<h2>Final metrics</h2>" + table(rows)
+
+
+def curve_sections(rows: list[dict[str, float]], log_exists: bool = False) -> list[str]:
     """Evaluation metrics (against updates and wall time), losses per network, gradient norms."""
     if not rows:
-        return [f"<h2>Curves</h2><p>{NO_LOG}</p>"]
+        return [f"<h2>Curves</h2><p>{EMPTY_LOG if log_exists else NO_LOG}</p>"]
     sections = []
     metrics = columns_of(rows, "val/")
     if metrics:
@@ -150,6 +176,9 @@ def sample_section(run_dir: Path) -> str:
     """The grid of every evaluation: the latest large, the earlier ones as a strip; the density plot of points."""
     grids = sorted((run_dir / "samples").glob("gen_step_*.png"), key=update_of)
     parts = []
+    final_grid = run_dir / "samples.png"
+    if not grids and final_grid.is_file():
+        parts.append("<h2>Samples</h2><p>At the end of the run:</p>" + image_file(final_grid, "samples at the end"))
     if grids:
         latest = grids[-1]
         parts.append(f"<h2>Samples</h2><p>After {update_of(latest)} generator updates:</p>")
@@ -201,9 +230,8 @@ def run_report(run_dir: Path, config: dict | None = None) -> str:
     rows = read_log(run_dir)
     final_path = run_dir / "metrics.json"
     final = json.loads(final_path.read_text()) if final_path.is_file() else {}
-    sections = ["<h2>Final metrics</h2>" + (table([final]) if final else "<p>No final metrics (metrics.json).</p>")]
-    sections += curve_sections(rows)
-    sections.append(sample_section(run_dir))
+    sections = [sample_section(run_dir), final_metrics_section(final)]
+    sections += curve_sections(rows, (run_dir / "csv" / "metrics.csv").is_file())
     last: dict[str, float] = {}
     for row in rows:
         last.update(row)

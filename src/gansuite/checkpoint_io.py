@@ -7,7 +7,6 @@ during it leaves a truncated checkpoint. Here the temporary file sits beside the
 `os.replace` swaps it in: a reader sees the old file or the new one, never part of one.
 """
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,24 +14,16 @@ import torch
 from lightning.fabric.plugins import TorchCheckpointIO
 
 from gansuite.checkpoints import read_checkpoint
+from gansuite.files import atomic_write
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
     def save_checkpoint(self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any = None) -> None:
         if storage_options is not None or "://" in str(path):  # remote storage: fsspec's own transaction
             return super().save_checkpoint(checkpoint, path, storage_options)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        try:
-            with open(partial, "wb") as file:
-                torch.save(checkpoint, file)
-                file.flush()
-                os.fsync(file.fileno())
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        os.replace(partial, path)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(path) as file:
+            torch.save(checkpoint, file)
 
     def load_checkpoint(self, path: str | Path, map_location: Any = "cpu", weights_only: bool | None = None) -> dict:
         """Loads tensors and plain containers only (`weights_only=True`) unless the caller asks otherwise; a

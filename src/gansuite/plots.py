@@ -11,11 +11,14 @@ from scipy.stats import gaussian_kde  # noqa: E402
 from torch import Tensor  # noqa: E402
 from torchvision.utils import save_image  # noqa: E402
 
+from gansuite.files import atomic_write  # noqa: E402
+
 
 def save_image_grid(images: Tensor, path: Path, nrow: int = 8) -> None:
     """Images in [-1, 1] as one PNG grid."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(images.float().cpu(), path, nrow=nrow, normalize=True, value_range=(-1, 1))
+    with atomic_write(path) as file:
+        save_image(images.float().cpu(), file, format="png", nrow=nrow, normalize=True, value_range=(-1, 1))
 
 
 def plot_toy(real: Tensor, fake: Tensor, path: Path, title: str = "") -> None:
@@ -33,5 +36,6 @@ def plot_toy(real: Tensor, fake: Tensor, path: Path, title: str = "") -> None:
     ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), aspect="equal", title=title)
     ax.legend(loc="upper right", markerscale=4)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    with atomic_write(path) as file:
+        fig.savefig(file, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)

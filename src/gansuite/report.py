@@ -27,6 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from gansuite.errors import ConfigError  # noqa: E402
+from gansuite.files import write_text_atomically  # noqa: E402
 from gansuite.sweep_summary import format_value, job_dirs, summary_rows  # noqa: E402
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -271,5 +272,5 @@ def write_report(directory: str | Path, config: dict | None = None) -> Path:
     else:
         raise ConfigError(f"{directory} holds no run (config, checkpoint or CSV log) and no sweep jobs: pass a run dir")
     out = directory / "report.html"
-    out.write_text(text)
+    write_text_atomically(out, text)
     return out

@@ -16,6 +16,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
+from gansuite.files import write_text_atomically
+
 
 def best_of(metrics_csv: Path, monitor: str) -> tuple[float, int] | tuple[None, None]:
     """(lowest value of `monitor`, generator update where it occurred) over the rows of a CSV log.
@@ -81,7 +83,7 @@ def write_summary(sweep_dir: Path) -> list[dict[str, Any]]:
         writer.writerows(rows)
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(format_value(row.get(c)) for c in columns) + " |" for row in rows]
-    (sweep_dir / "summary.md").write_text("\n".join(lines) + "\n")
+    write_text_atomically(sweep_dir / "summary.md", "\n".join(lines) + "\n")
     return rows
 
 

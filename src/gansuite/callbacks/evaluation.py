@@ -19,6 +19,7 @@ import torch
 from lightning import Callback, LightningModule, Trainer
 
 from gansuite.errors import ConfigError
+from gansuite.files import write_text_atomically
 from gansuite.lightning_adapter import log_now
 from gansuite.metrics.image_metrics import ImageMetrics
 from gansuite.metrics.mode_coverage import ModeCoverage
@@ -77,7 +78,9 @@ class Evaluation(Callback):
             return
         steps = pl_module.generator_updates
         if self.output_path is not None:
-            self.output_path.write_text(json.dumps({"generator_updates": steps, **self.final}, indent=2) + "\n")
+            write_text_atomically(
+                self.output_path, json.dumps({"generator_updates": steps, **self.final}, indent=2) + "\n"
+            )
         rows = "\n".join(f"  {name:<24} {value:.4f}" for name, value in self.final.items())
         print(f"Final metrics after {steps} generator updates:\n{rows}", flush=True)
 

@@ -21,6 +21,7 @@ from gansuite.conf_dir import CONFIG_DIR
 from gansuite.data.image_folder import list_images
 from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors, user_error
 from gansuite.errors import ConfigError
+from gansuite.files import write_text_atomically
 from gansuite.modules.loading import load_module
 from gansuite.train import remove_run_dir
 
@@ -91,7 +92,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     print("\n".join(f"{name:<{width}}  {value}" for name, value in rows.items()))
     print("\n".join(f"{name:<{width}}  {value:.4f}" for name, value in values.items()), flush=True)
     output = Path(cfg.paths.output_dir) / "evaluation.json"
-    output.write_text(json.dumps({"protocol": rows, "metrics": values}, indent=2) + "\n")
+    write_text_atomically(output, json.dumps({"protocol": rows, "metrics": values}, indent=2) + "\n")
     return values
 
 

@@ -27,6 +27,7 @@ from torch import Tensor
 
 from gansuite.entry import check_writable, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
+from gansuite.files import atomic_write
 from gansuite.modules.base import eval_mode
 from gansuite.modules.loading import load_module
 from gansuite.plots import plot_toy, save_image_grid
@@ -111,7 +112,8 @@ def style_mixing_grid(args, style: torch.nn.Module, labels: Tensor | None, out: 
     with eval_mode(style), torch.no_grad():
         samples = style.mixed(coarse, fine, layer, labels).cpu()
     arrays = {"samples": samples.numpy(), "coarse": coarse.numpy(), "fine": fine.numpy()}
-    np.savez(out.with_suffix(".npz"), **arrays, **({} if labels is None else {"labels": labels.numpy()}))
+    with atomic_write(out.with_suffix(".npz")) as file:
+        np.savez(file, **arrays, **({} if labels is None else {"labels": labels.numpy()}))
     save_image_grid(samples, out.with_suffix(".png"), nrow=args.rows)
     print(f"wrote {out}.png and {out}.npz (style mixing at layer {layer}, {args.rows} x {args.rows})", flush=True)
     return out
@@ -166,7 +168,8 @@ def main(argv: list[str]) -> Path:
     else:
         samples = module.generate(z, labels).cpu()
     arrays = {"samples": samples.numpy(), "latents": z.numpy()}
-    np.savez(out.with_suffix(".npz"), **arrays, **({} if labels is None else {"labels": labels.numpy()}))
+    with atomic_write(out.with_suffix(".npz")) as file:
+        np.savez(file, **arrays, **({} if labels is None else {"labels": labels.numpy()}))
     if len(module.data_shape) == 3:
         rows = args.steps if args.interpolate else columns if every_class else math.ceil(math.sqrt(len(samples)))
         save_image_grid(samples, out.with_suffix(".png"), nrow=rows)

@@ -173,8 +173,14 @@ def check_writable(folder: Path, key: str) -> None:
 
 
 def check_unused(folder: Path, key: str, record: str) -> None:
-    """`folder` holds no earlier run (Hydra's `record` of one), whose files a new run would mix with its own."""
+    """`folder` holds no earlier run (Hydra's `record` of one), whose files a new run would mix with its own. One
+    that stopped before its first checkpoint cannot be resumed: the way out named is to remove it."""
     earlier = next(iter(folder.glob(record)), None)
+    if earlier is not None and not any(folder.rglob("*.ckpt")):
+        raise ConfigError(
+            f"{folder} already holds a run that stopped before its first checkpoint ({earlier}): remove it "
+            f"(rm -r {folder}) to start again there, or set {key}=<a new folder>"
+        )
     if earlier is not None:
         raise ConfigError(
             f"{folder} already holds a run ({earlier}): continue a run with python train.py resume=<its directory>, "

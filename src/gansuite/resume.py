@@ -27,7 +27,8 @@ def checkpoint_to_resume(run_dir: Path) -> Path:
     if not candidates:
         raise ConfigError(
             f"resume={run_dir}: there is no {run_dir / 'checkpoints' / 'last.ckpt'} (the run stopped before its "
-            "first checkpoint); start the run again without resume=, or pass ckpt_path=<checkpoint> with resume="
+            f"first checkpoint); start it again elsewhere without resume= (or remove {run_dir} first), or pass "
+            "ckpt_path=<checkpoint> with resume="
         )
     return candidates[-1]
 

@@ -128,16 +128,31 @@ def test_resume_appends_to_the_metrics_log(killed_and_resumed):
 
 
 @pytest.mark.slow
-def test_resume_without_a_checkpoint_is_a_one_line_error(tmp_path, env):
-    (tmp_path / ".hydra").mkdir()
-    (tmp_path / ".hydra" / "overrides.yaml").write_text("[]\n")
-    command = train_command(f"resume={tmp_path}")
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
+def test_resume_without_a_checkpoint_is_a_one_line_error_whose_way_out_works(tmp_path, env):
+    """A run that stopped before its first checkpoint (what a failed start leaves): resume= and a new run in the
+    same folder both say how to get out, and the way they name (remove the folder) works."""
+    run_dir = tmp_path / "run"
+    (run_dir / ".hydra").mkdir(parents=True)
+    (run_dir / ".hydra" / "overrides.yaml").write_text("[]\n")
+    (run_dir / ".hydra" / "config.yaml").write_text("{}\n")
+    result = subprocess.run(
+        train_command(f"resume={run_dir}"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"error: resume={tmp_path}: there is no {tmp_path}/checkpoints/last.ckpt (the run stopped before its first "
-        "checkpoint); start the run again without resume=, or pass ckpt_path=<checkpoint> with resume="
+        f"error: resume={run_dir}: there is no {run_dir}/checkpoints/last.ckpt (the run stopped before its first "
+        f"checkpoint); start it again elsewhere without resume= (or remove {run_dir} first), or pass "
+        "ckpt_path=<checkpoint> with resume="
     ]
+    again = train_command(f"hydra.run.dir={run_dir}", "steps=2")
+    result = subprocess.run(again, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    assert result.returncode == 2
+    assert f"stopped before its first checkpoint ({run_dir}/.hydra/config.yaml): remove it (rm -r {run_dir})" in (
+        result.stderr
+    )
+    subprocess.run(["rm", "-r", str(run_dir)], check=True)
+    run(again, env)
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ from gansuite.benchmark import chosen_rows, print_row, print_table, train_timed
 from gansuite.entry import report_user_errors
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cas import classification_accuracy_score  # noqa: E402 -- the script beside this one
+from gansuite.metrics.cas import classification_accuracy_score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ["model=dcgan", "data=mnist", "metrics.extractor=classifier", "steps=3000", "metrics.every_n_updates=3000"]

@@ -51,7 +51,8 @@ from bench_paired import (  # noqa: E402 -- the scripts beside this one
     colorized,
     super_resolution_scores,
 )
-from cas import classification_accuracy_score  # noqa: E402
+
+from gansuite.metrics.cas import classification_accuracy_score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["logger=csv", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]

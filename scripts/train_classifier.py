@@ -7,24 +7,28 @@ import sys
 from pathlib import Path
 
 import hydra
-import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.errors import ConfigError
-from gansuite.metrics.classifier import TRAINABLE, Classifier
-from gansuite.metrics.classifier_training import accuracy, fit_classifier
 
 
 def check(cfg: DictConfig) -> None:
     """Checked before Hydra makes a run directory: the data has labels to train on."""
+    from gansuite.metrics.classifier import TRAINABLE  # after the command line's own checks: torch is slow
+
     if cfg.data.get("name") not in TRAINABLE:
         raise ConfigError(f"train_classifier needs a labelled dataset: data={' or data='.join(TRAINABLE)}")
 
 
 def train_classifier(cfg: DictConfig) -> float:
+    import torch
+    from hydra.utils import instantiate
+
+    from gansuite.metrics.classifier import Classifier
+    from gansuite.metrics.classifier_training import accuracy, fit_classifier
+
     check(cfg)
     torch.manual_seed(cfg.seed)
     datamodule = instantiate(cfg.data)

@@ -38,7 +38,8 @@ from gansuite.validation import validate
 sys.path.insert(0, str(ROOT / "scripts"))
 import cas  # noqa: E402 -- scripts/ is not a package
 
-from gansuite.commands import evaluate, sample  # noqa: E402
+from gansuite import evaluating  # noqa: E402
+from gansuite.commands import sample  # noqa: E402
 
 CONDITIONINGS = ["projection", "acgan", "concat"]
 LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan", "rpgan", "ragan"]
@@ -346,6 +347,6 @@ def test_evaluate_scores_a_conditional_checkpoint_by_class(tmp_path: Path, data_
     sizes = ["metrics.num_fake=200", "metrics.num_real=200", "metrics.kid_subset_size=100"]
     overrides = [f"ckpt_path={conditional_checkpoint}", "metrics.extractor=classifier", *sizes]
     cfg = compose_config([*overrides, f"metrics.cache_dir={tmp_path}"], tmp_path, config_name="evaluate")
-    values = evaluate.evaluate(cfg)
+    values = evaluating.evaluate(cfg)
     assert {"fid_mnist_clf", "intra_fid_mnist_clf", "label_accuracy"} <= values.keys()
     assert values["intra_fid_mnist_clf"] > 0 and 0 <= values["label_accuracy"] <= 1

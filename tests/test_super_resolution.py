@@ -13,7 +13,8 @@ from PIL import Image
 from torchmetrics.functional.image import learned_perceptual_image_patch_similarity
 from torchvision.io import write_png
 
-from gansuite.commands import evaluate, translate
+from gansuite import evaluating
+from gansuite.commands import translate
 from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize, downscale
 from gansuite.entry import user_error
@@ -177,7 +178,7 @@ def test_trains_and_its_checkpoint_upscales_a_folder(
     write_png(high, str(tmp_path / "set" / "x.png"))
     ckpt = f"ckpt_path={output_dir / 'checkpoints' / 'last.ckpt'}"
     overrides = [ckpt, "metrics=sr_lpips", f"test_path={tmp_path / 'set'}"]
-    values = evaluate.evaluate(compose_config(overrides, tmp_path, config_name="evaluate"))
+    values = evaluating.evaluate(compose_config(overrides, tmp_path, config_name="evaluate"))
     upscaled = to_uint8(module.upscale(to_model_range(downscale(high, 4)[None])))[0]
     psnr, ssim = psnr_ssim(upscaled, high, 4)
     crops = [to_model_range(image[None, :, 4:36, 4:40]) for image in (upscaled, high)]

@@ -12,16 +12,21 @@ from pathlib import Path
 
 from gansuite.entry import check_writable, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
-from gansuite.export import FORMATS, export
-from gansuite.pretrained import load
 
 DEFAULTS = {"ckpt_path": "???", "format": "onnx", "out": None, "direction": None, "overwrite": False}
+FORMATS = {"onnx": ".onnx", "torchscript": ".pt", "exported_program": ".pt2"}  # each format's file suffix
 
 
 def main(argv: list[str]) -> dict[str, object]:
     args = script_arguments(argv, DEFAULTS, "export.py")
     if args.format not in FORMATS:
         raise ConfigError(f"format={args.format} is unknown: choose one of {', '.join(FORMATS)}")
+    if args.out is not None and Path(args.out).is_dir():
+        suggested = Path(args.out) / f"generator{FORMATS[args.format]}"
+        raise ConfigError(f"out={args.out} is a folder: name the file to write, e.g. out={suggested}")
+    from gansuite.export import export  # after the checks: torch takes seconds to import
+    from gansuite.pretrained import load
+
     pretrained = load(args.ckpt_path)
     checkpoint = pretrained.checkpoint_path
     run_dir = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent

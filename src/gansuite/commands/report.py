@@ -9,12 +9,13 @@ from pathlib import Path
 
 from gansuite.entry import report_user_errors
 from gansuite.errors import ConfigError
-from gansuite.report import write_report
 
 
 def main(argv: list[str]) -> Path:
     if len(argv) != 1:
         raise ConfigError("usage: gansuite-report DIR (a run directory, logs/train/runs/<run>, or a sweep directory)")
+    from gansuite.report import write_report  # after the check: matplotlib takes a while to import
+
     report = write_report(argv[0])
     print(f"wrote {report}")
     return report

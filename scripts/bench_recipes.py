@@ -42,6 +42,7 @@ from gansuite.metrics.classifier import Classifier, default_weights
 from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.translation import set_psnr
 from gansuite.modules.loading import load_module
+from gansuite.validation import last_checkpoint_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_paired import (  # noqa: E402 -- the scripts beside this one
@@ -62,12 +63,8 @@ DCGAN_FID = 24.41  # classifier FID of the plain DCGAN at 3000 updates (docs/ben
 CAS = {"num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "device": "cpu"}
 
 
-def last_checkpoint(run_dir: Path) -> Path:
-    return run_dir / "checkpoints" / "last.ckpt"
-
-
 def score_super_resolution(name: str, run_dir: Path, runs: dict[str, Path]) -> dict[str, object]:
-    module, _ = load_module(last_checkpoint(run_dir))
+    module, _ = load_module(last_checkpoint_of(run_dir))
     row = super_resolution_scores(module, ["experiment=srresnet_cpu"])
     set5, set14 = float(row["Set5 PSNR-Y"]), float(row["Set14 PSNR-Y"])  # as printed, to 0.01 dB
     if name == "srresnet_cpu":
@@ -85,8 +82,8 @@ CROPS = {
 
 def save_crops(srresnet_dir: Path, srgan_dir: Path, path: Path, size: int = 96) -> None:
     """Rows of HR | bicubic | SRResNet | SRGAN crops (`size` pixels around CROPS's centres) of Set14 images."""
-    srresnet, config = load_module(last_checkpoint(srresnet_dir))
-    srgan, _ = load_module(last_checkpoint(srgan_dir))
+    srresnet, config = load_module(last_checkpoint_of(srresnet_dir))
+    srgan, _ = load_module(last_checkpoint_of(srgan_dir))
     data = instantiate(OmegaConf.merge(config.data, {"test_path": str(Path(config.data.test_path).parent / "Set14")}))
     names = [p.stem for p in sorted(Path(data.test_path).iterdir())]
     tiles = []
@@ -111,7 +108,7 @@ def score_colorization(run_dir: Path) -> dict[str, object]:
 
 def score_conditional(run_dir: Path) -> dict[str, object]:
     final = json.loads((run_dir / "metrics.json").read_text())
-    scores = classification_accuracy_score(OmegaConf.create({**CAS, "ckpt_path": str(last_checkpoint(run_dir))}))
+    scores = classification_accuracy_score(OmegaConf.create({**CAS, "ckpt_path": str(last_checkpoint_of(run_dir))}))
     accuracy = final["val/label_accuracy"]
     met = accuracy >= 0.95 and scores["generated"] >= scores["real"] - 0.05
     return {
@@ -132,7 +129,7 @@ def score_stylegan2(run_dir: Path) -> dict[str, object]:
 def score_cyclegan(run_dir: Path) -> dict[str, object]:
     """The MNIST classifier's reading of each A test digit's a2b translation mapped back by `transform_to_a`,
     against the digit of the input; and the cycle PSNR of A -> B -> A over the whole test set."""
-    module, config = load_module(last_checkpoint(run_dir))
+    module, config = load_module(last_checkpoint_of(run_dir))
     data = instantiate(config.data)
     digits, labels = to_model_range(data.test_images("a")), data.test_labels("a")
     classifier = Classifier.load(default_weights("mnist"))
@@ -198,7 +195,7 @@ def main() -> None:
         for name in names:
             run_dir = runs[name] = out / f"{name}_seed{seed}"
             load = "-"
-            if reuse and last_checkpoint(run_dir).is_file():  # a finished run of an earlier call: scored again
+            if reuse and last_checkpoint_of(run_dir).is_file():  # a finished run of an earlier call: scored again
                 seconds = trained_seconds(run_dir)
             else:
                 init = [f"init_from={runs['srresnet_cpu']}"] if name == "srgan_cpu" else []

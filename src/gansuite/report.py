@@ -1,8 +1,8 @@
 """report.html: how a run went, in one self-contained file (plots and images inlined), readable offline.
 
 For a run directory, first what it made: the latest sample grid large (samples.png when no grid was saved during
-the run), the earlier ones as a strip, and the real-versus-generated density plot of point data; then the final
-metrics, each with the direction that is better; then every evaluation metric against generator updates and
+the run) and the real-versus-generated density plot of point data; then the final metrics, each with the direction
+that is better; then the earlier grids as a strip, every evaluation metric against generator updates and
 against wall time, the losses per network, the gradient norms, every logged value's last value, and the composed
 config. For a sweep directory: the summary table of its jobs (gansuite.sweep_summary) and each evaluation
 metric with one curve per job. Curves come from the CSV log (csv/metrics.csv, written by logger=csv, on by default);
@@ -33,7 +33,8 @@ from gansuite.sweep_summary import format_value, job_dirs, summary_rows  # noqa:
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}
 table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left}
-img{max-width:100%}img.grid{width:min(100%,640px);image-rendering:pixelated}
+img{max-width:100%}img.grid{height:min(55vh,640px);width:auto;object-fit:contain;image-rendering:pixelated}
+img.thumb{width:100%;image-rendering:pixelated}
 .strip{display:flex;gap:.5em;overflow-x:auto}.strip figure{margin:0;width:160px;flex:none}
 figcaption{font-size:.8em;color:#555}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}"""
 NO_LOG = "No CSV log in this run (csv/metrics.csv): train with logger=csv (on by default) to see its curves here."
@@ -174,27 +175,31 @@ def update_of(grid: Path) -> int:
 
 
 def sample_section(run_dir: Path) -> str:
-    """The grid of every evaluation: the latest large, the earlier ones as a strip; the density plot of points."""
+    """The latest grid large (samples.png when the run saved no grid on the way), and the density plot of points."""
     grids = sorted((run_dir / "samples").glob("gen_step_*.png"), key=update_of)
     parts = []
     final_grid = run_dir / "samples.png"
-    if not grids and final_grid.is_file():
-        parts.append("<h2>Samples</h2><p>At the end of the run:</p>" + image_file(final_grid, "samples at the end"))
     if grids:
         latest = grids[-1]
         parts.append(f"<h2>Samples</h2><p>After {update_of(latest)} generator updates:</p>")
         parts.append(image_file(latest, f"samples at update {update_of(latest)}"))
-        strip = [
-            f"<figure>{image_file(grid, f'samples at update {update_of(grid)}')}"
-            f"<figcaption>update {update_of(grid)}</figcaption></figure>"
-            for grid in grids[:-1]
-        ]
-        if strip:
-            parts.append('<p>Earlier:</p><div class="strip">' + "".join(strip) + "</div>")
+    elif final_grid.is_file():
+        parts.append("<h2>Samples</h2><p>At the end of the run:</p>" + image_file(final_grid, "samples at the end"))
     density = run_dir / "real_vs_generated.png"
     if density.is_file():
         parts.append("<h2>Real and generated points</h2>" + image_file(density, "real vs generated density"))
     return "".join(parts)
+
+
+def earlier_samples_section(run_dir: Path) -> str:
+    """The grids of the evaluations before the latest, as a strip of thumbnails."""
+    grids = sorted((run_dir / "samples").glob("gen_step_*.png"), key=update_of)[:-1]
+    strip = [
+        f"<figure>{image_file(grid, f'samples at update {update_of(grid)}', 'thumb')}"
+        f"<figcaption>update {update_of(grid)}</figcaption></figure>"
+        for grid in grids
+    ]
+    return '<h2>Earlier samples</h2><div class="strip">' + "".join(strip) + "</div>" if strip else ""
 
 
 def page(title: str, sections: Iterable[str]) -> str:
@@ -231,7 +236,7 @@ def run_report(run_dir: Path, config: dict | None = None) -> str:
     rows = read_log(run_dir)
     final_path = run_dir / "metrics.json"
     final = json.loads(final_path.read_text()) if final_path.is_file() else {}
-    sections = [sample_section(run_dir), final_metrics_section(final)]
+    sections = [sample_section(run_dir), final_metrics_section(final), earlier_samples_section(run_dir)]
     sections += curve_sections(rows, (run_dir / "csv" / "metrics.csv").is_file())
     last: dict[str, float] = {}
     for row in rows:

@@ -23,7 +23,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from gansuite.conf_dir import CONFIG_DIR
@@ -158,6 +158,23 @@ def explain(error: Exception, config_name: str, overrides: list[str]) -> str:
     return f"{message.strip().splitlines()[0]}: check the overrides"
 
 
+def group_value_problem(overrides: list[str], config_name: str) -> str:
+    """One line for a config group given a value that is not an option name (logger=false, model=1): its options,
+    and for a group that takes a list (logger: [wandb, csv]) how to give several or none."""
+    list_groups = set()
+    for entry in OmegaConf.load(Path(CONFIG_DIR) / f"{config_name}.yaml").get("defaults", []):
+        if isinstance(entry, DictConfig):
+            list_groups |= {key for key, chosen in entry.items() if isinstance(chosen, ListConfig)}
+    for override in overrides:
+        key, _, value = override.lstrip("+~").partition("=")
+        folder = Path(CONFIG_DIR) / key
+        if folder.is_dir() and not (folder / f"{value}.yaml").is_file():
+            options = ", ".join(sorted(path.stem for path in folder.glob("*.yaml")))
+            several = f", a list of them ({key}=[csv]) or none ({key}=[])" if key in list_groups else ""
+            return f"{key}={value}: {key} is a config group, which takes one of its options ({options}){several}"
+    return "a config group was given a value that is not one of its options: pass group=<option>"
+
+
 def check_writable(folder: Path, key: str) -> None:
     """`folder` (set by `key`) can be created and written: a folder made and removed in its nearest existing folder
     (a real write: permission bits say nothing to root, or of read-only and virtual filesystems)."""
@@ -200,6 +217,10 @@ def check_command_line(argv: list[str], config_name: str, validate: Callable[[Di
             cfg = compose(config_name, overrides=overrides, return_hydra_config=True)
     except (HydraException, OmegaConfBaseException) as error:
         raise ConfigError(explain(error, config_name, overrides)) from None
+    except ValueError as error:  # Hydra's own for a group given true/false/a number: logger=false
+        if "Config group override must be" not in str(error):
+            raise
+        raise ConfigError(group_value_problem(overrides, config_name)) from None
     if multirun:  # each job is validated when it runs, inside its own directory
         check_unused(Path(OmegaConf.select(cfg, "hydra.sweep.dir")), "hydra.sweep.dir", "*/.hydra/config.yaml")
         return

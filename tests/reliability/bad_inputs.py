@@ -48,6 +48,13 @@ TABLE = [
     BadInput("train.py", "data.batchsize=32", "did you mean data.batch_size?", "data.batch_size=32"),
     BadInput(
         "train.py",
+        "logger=false",
+        "logger=false: logger is a config group, which takes one of its options (csv, tensorboard, wandb), a list of "
+        "them (logger=[csv]) or none (logger=[])",
+        "logger=[]",
+    ),
+    BadInput(
+        "train.py",
         "model=foo",
         "model=foo is not an option of model: choose one of cyclegan, dcgan, gan, pix2pix, srgan, srresnet, stylegan2, "
         "wgan",

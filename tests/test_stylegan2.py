@@ -46,6 +46,25 @@ def test_the_modulated_convolution_is_the_per_sample_loop() -> None:
         torch.testing.assert_close(modulated, torch.cat(expected), rtol=1e-12, atol=1e-12)
 
 
+def test_the_modulated_convolution_keeps_no_per_sample_weights_for_backward() -> None:
+    """Memory: the fused form kept (N, out, in, k, k) weight copies for backward, ~350 MB per image of config-f at
+    32 px on the CPU (25 GB at batch 64, more than this machine has); what is saved now scales with the
+    activations and the shared weight only (docs/benchmarks.md: 7.0 GB at batch 64)."""
+    n, channels = 8, 64
+    x = torch.randn(n, channels, 8, 8, requires_grad=True)
+    weight = torch.randn(channels, channels, 3, 3, requires_grad=True)
+    styles = torch.rand(n, channels, requires_grad=True)
+    saved: list[torch.Size] = []
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:  # every tensor autograd keeps for the backward pass
+        saved.append(tensor.shape)
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        modulated_conv2d(x, weight, styles).sum().backward()
+    assert saved and max(shape.numel() for shape in saved) < n * channels * channels * 9 / 4
+
+
 def test_demodulated_outputs_have_unit_variance_for_unit_variance_inputs() -> None:
     generator = torch.Generator().manual_seed(1)
     x = torch.randn(8, 64, 40, 40, generator=generator)

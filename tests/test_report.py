@@ -67,6 +67,9 @@ def test_the_report_of_a_run_holds_its_values_grids_and_config(run_dir: Path) ->
     assert text.index("samples at update 12") < text.index("Final metrics") < text.index('alt="evaluation metrics"')
     assert re.search(r"<td>val/fid_mnist_clf</td><td>[0-9.]+</td><td>lower</td>", text)
     assert re.search(r"<td>val/kid_std_mnist_clf</td><td>[0-9.]+</td><td></td>", text)  # a spread: no direction
+    protocol = re.search(r"Protocol \(the run's <code>metrics</code> config\): ([^<]*)</p>", text).group(1)
+    assert protocol.startswith("image_evaluation, ") and "num_fake=100, num_real=100, " in protocol
+    assert "extractor=classifier" in protocol and text.index("Protocol") < text.index('alt="evaluation metrics"')
     assert "model:" in text and "_target_: gansuite.modules.gan.GAN" in text  # the composed config
     assert text.count("<script") == 0 and "http://" not in text and "https://" not in text.split("<pre>")[0]
 

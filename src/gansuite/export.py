@@ -25,6 +25,7 @@ from torch.export import Dim
 
 from gansuite.commands.export import FORMATS
 from gansuite.errors import ConfigError
+from gansuite.files import atomic_write
 from gansuite.pretrained import DIRECTIONS, Pretrained
 
 PARITY_TOLERANCE = 1e-4  # float32 outputs in [-1, 1]; the formats reorder float arithmetic, nothing more
@@ -96,18 +97,19 @@ def write(target: Exportable, export_format: str, out: Path) -> str | None:
     """Writes the file; returns a note on what stayed static, or None."""
     example = target.inputs(TRACED_BATCH)
     network = target.network.eval()
-    with warnings.catch_warnings():  # the exporters' deprecation and tracer warnings say nothing about this network
+    # The exporters write into a file object whose content replaces `out` only when complete (gansuite.files).
+    with warnings.catch_warnings(), atomic_write(out) as file:  # the exporters' warnings say nothing of this network
         warnings.simplefilter("ignore")
         if export_format == "onnx":
             axes = {name: dynamic_axes(target) for name in target.input_names}
             axes["output"] = {axis: f"output_{name}" for axis, name in dynamic_axes(target).items()}
             names = {"input_names": target.input_names, "output_names": ["output"]}
-            torch.onnx.export(network, example, str(out), **names, dynamic_axes=axes, dynamo=False)
+            torch.onnx.export(network, example, file, **names, dynamic_axes=axes, dynamo=False)
         elif export_format == "torchscript":
-            torch.jit.save(torch.jit.trace(network, example), str(out))
+            torch.jit.save(torch.jit.trace(network, example), file)
         else:
             program, note = export_program(target, network, example)
-            torch.export.save(program, str(out))
+            torch.export.save(program, file)
             return note
     return None
 

@@ -130,12 +130,31 @@ def better(name: str) -> str:
     return "higher" if any(words.startswith(w) or f"_{w}" in words for w in HIGHER_IS_BETTER) else ""
 
 
-def final_metrics_section(final: dict[str, float]) -> str:
-    """metrics.json as one row per metric: its value and which way is better."""
+def final_metrics_section(final: dict[str, float], config_text: str | None) -> str:
+    """metrics.json as one row per metric: its value and which way is better; then the protocol they were measured
+    by (the run's metrics config: extractor, sample counts, split, ...)."""
     if not final:
         return "<h2>Final metrics</h2><p>No final metrics (metrics.json): the run was not evaluated at its end.</p>"
     rows = [{"metric": name, "value": value, "better": better(name)} for name, value in final.items()]
-    return "<h2>Final metrics</h2>" + table(rows)
+    protocol = metrics_protocol(config_text) if config_text else None
+    shown = f"<p>Protocol (the run's <code>metrics</code> config): {html.escape(protocol)}</p>" if protocol else ""
+    return "<h2>Final metrics</h2>" + table(rows) + shown
+
+
+def metrics_protocol(config_text: str) -> str | None:
+    """The metrics node's settings as `key=value` (the class, then its plain values; paths and unset ones left out)."""
+    from omegaconf import OmegaConf
+
+    metrics = OmegaConf.create(config_text).get("metrics")
+    if not metrics or "_target_" not in metrics:
+        return None
+    settings = [str(metrics["_target_"]).rpartition(".")[2]]
+    for key in metrics:
+        value = OmegaConf.select(metrics, str(key), throw_on_resolution_failure=False)
+        plain = isinstance(value, int | float | str) and not str(key).startswith("_")
+        if plain and not any(word in str(key) for word in ("weights", "dir", "path")):
+            settings.append(f"{key}={value}")
+    return ", ".join(settings)
 
 
 def curve_sections(rows: list[dict[str, float]], log_exists: bool = False) -> list[str]:
@@ -236,7 +255,8 @@ def run_report(run_dir: Path, config: dict | None = None) -> str:
     rows = read_log(run_dir)
     final_path = run_dir / "metrics.json"
     final = json.loads(final_path.read_text()) if final_path.is_file() else {}
-    sections = [sample_section(run_dir), final_metrics_section(final), earlier_samples_section(run_dir)]
+    config_text = composed_config(run_dir, config)
+    sections = [sample_section(run_dir), final_metrics_section(final, config_text), earlier_samples_section(run_dir)]
     sections += curve_sections(rows, (run_dir / "csv" / "metrics.csv").is_file())
     last: dict[str, float] = {}
     for row in rows:
@@ -244,7 +264,6 @@ def run_report(run_dir: Path, config: dict | None = None) -> str:
     if last:
         logged = [{"logged value": name, "last": value} for name, value in sorted(last.items())]
         sections.append("<h2>Every logged value</h2>" + table(logged))
-    config_text = composed_config(run_dir, config)
     if config_text is not None:
         sections.append(f"<h2>Config</h2><pre>{html.escape(config_text)}</pre>")
     return page(f"Run report: {run_dir.name}", sections)

@@ -119,6 +119,12 @@ TABLE = [
         fix_is_readme_offline_command=True,
     ),
     BadInput(
+        "scripts/evaluate.py",
+        "ckpt_path={cyclegan_ckpt} metrics=translation_fid",
+        "metrics=none trains without the translation FID (evaluate.py cannot score it without the file)",
+        env={"TORCH_HOME": "{no_weights}"},
+    ),
+    BadInput(
         "train.py",
         "model=srgan data=sr_cifar",
         "model.content=vgg needs the VGG19 weights",

@@ -243,7 +243,7 @@ class ImageMetrics:
             offline_fix = (
                 "metrics.extractor=classifier measures with the dataset's own classifier instead"
                 if dataset in classifier.TRAINABLE
-                else "metrics=none trains without image metrics"
+                else "metrics=none trains without image metrics (evaluate.py cannot score them without the file)"
             )
             self.weights = inception.resolve_weights(inception_weights, offline_fix)
         else:

@@ -26,7 +26,10 @@ def hub_weights_path() -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / WEIGHTS_FILE
 
 
-def resolve_weights(path: str | None, offline_fix: str = "metrics=none trains without these metrics") -> Path:
+def resolve_weights(
+    path: str | None,
+    offline_fix: str = "metrics=none trains without these metrics (evaluate.py cannot score them without the file)",
+) -> Path:
     """The weights file: `path` when given, else the hub cache (checked against its sha256), downloading into it when
     the network allows. `offline_fix` is the caller's way to go on without the file, for the error message."""
     if path:

@@ -30,7 +30,10 @@ class FrechetDistance:
     evaluations only pay for the generated images."""
 
     def __init__(self, inception_weights: str | None = None, batch_size: int = 50) -> None:
-        self.weights = inception.resolve_weights(inception_weights, "metrics=none trains without the translation FID")
+        self.weights = inception.resolve_weights(
+            inception_weights,
+            "metrics=none trains without the translation FID (evaluate.py cannot score it without the file)",
+        )
         self.batch_size = batch_size
         self.extractor: inception.InceptionFeatures | None = None
         self.real_sides: dict[int, tuple[Tensor, FrechetInceptionDistance]] = {}  # id(real) -> (real, its FID)

@@ -169,9 +169,10 @@ def group_value_problem(overrides: list[str], config_name: str) -> str:
         key, _, value = override.lstrip("+~").partition("=")
         folder = Path(CONFIG_DIR) / key
         if folder.is_dir() and not (folder / f"{value}.yaml").is_file():
-            options = ", ".join(sorted(path.stem for path in folder.glob("*.yaml")))
-            several = f", a list of them ({key}=[csv]) or none ({key}=[])" if key in list_groups else ""
-            return f"{key}={value}: {key} is a config group, which takes one of its options ({options}){several}"
+            options = sorted(path.stem for path in folder.glob("*.yaml"))
+            several = f", a list of them ({key}=[{options[0]}]) or none ({key}=[])" if key in list_groups else ""
+            listed = ", ".join(options)
+            return f"{key}={value}: {key} is a config group, which takes one of its options ({listed}){several}"
     return "a config group was given a value that is not one of its options: pass group=<option>"
 
 

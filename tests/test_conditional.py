@@ -15,11 +15,12 @@ from hydra.errors import InstantiationException
 from metrics_replay import Replay
 from PIL import Image
 from scipy import linalg
-from torch import nn
+from torch import Tensor, nn
 
 from gansuite.data.image_folder import ImageFolder
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
+from gansuite.losses import discriminator_class_loss, generator_class_loss
 from gansuite.metrics.classifier import ClassifierFeatures, default_weights
 from gansuite.metrics.image_metrics import ImageMetrics, fake_labels, real_image_batches, real_subset_labels
 from gansuite.modules.loading import build_model
@@ -30,6 +31,7 @@ from gansuite.nets.conditional import (
     ConditionalNormGenerator,
     LabelConcatDiscriminator,
     ProjectionDiscriminator,
+    TwinAuxiliaryClassifierDiscriminator,
 )
 from gansuite.nets.mlp import MLPDiscriminator
 from gansuite.train import train
@@ -41,7 +43,8 @@ import cas  # noqa: E402 -- scripts/ is not a package
 from gansuite import evaluating  # noqa: E402
 from gansuite.commands import sample  # noqa: E402
 
-CONDITIONINGS = ["projection", "acgan", "concat"]
+CONDITIONINGS = ["projection", "acgan", "tac", "concat"]
+CLASSIFIER_HEADS = ("acgan", "tac")
 LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan", "rpgan", "ragan"]
 
 
@@ -70,6 +73,58 @@ def test_acgan_head_gives_the_unconditional_logit_and_class_logits_of_the_same_f
     torch.testing.assert_close(scores, net.backbone(x), rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(logits, features @ net.classifier.weight.T + net.classifier.bias, rtol=1e-12, atol=0)
     assert torch.equal(net(x, torch.ones(6, dtype=torch.long)), scores)  # the label does not enter the logit
+
+
+def test_tac_head_stacks_the_classifier_and_its_twin_on_the_same_features() -> None:
+    net = TwinAuxiliaryClassifierDiscriminator(tiny_backbone(), num_classes=4).double()
+    x = torch.randn(6, 3, dtype=torch.float64)
+    scores, logits = net.scores_and_class_logits(x, torch.zeros(6, dtype=torch.long))
+    features = net.backbone.features(x)
+    assert logits.shape == (6, 2, 4)
+    torch.testing.assert_close(scores, net.backbone(x), rtol=1e-12, atol=1e-12)
+    for index, head in enumerate((net.classifier, net.twin_classifier)):
+        torch.testing.assert_close(logits[:, index], features @ head.weight.T + head.bias, rtol=1e-12, atol=0)
+    assert not torch.equal(logits[:, 0], logits[:, 1])  # two heads, initialised apart
+
+
+def negative_log_likelihood(logits: Tensor, labels: Tensor) -> Tensor:
+    """The mean cross-entropy written out: -log(exp(l_y) / sum_k exp(l_k)), the reference for the class losses."""
+    picked = logits[torch.arange(len(labels)), labels]
+    return (torch.log(torch.exp(logits).sum(dim=1)) - picked).mean()
+
+
+def test_class_losses_of_acgan_and_tac_against_the_cross_entropy_written_out() -> None:
+    torch.manual_seed(0)
+    labels = torch.tensor([0, 2, 1, 2, 0])
+    real, fake = torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 3, dtype=torch.float64)
+    # ACGAN: the classifier on real images (and on the fakes with on_fakes); the generator's term on the fakes.
+    expected = negative_log_likelihood(real, labels)
+    torch.testing.assert_close(discriminator_class_loss(real, fake, labels, False), expected, rtol=1e-12, atol=0)
+    both = expected + negative_log_likelihood(fake, labels)
+    torch.testing.assert_close(discriminator_class_loss(real, fake, labels, True), both, rtol=1e-12, atol=0)
+    torch.testing.assert_close(
+        generator_class_loss(fake, labels), negative_log_likelihood(fake, labels), rtol=1e-12, atol=0
+    )
+    # TAC: [:, 0] the classifier, [:, 1] its twin. D: the classifier on real, the twin on fake; G: the first minus
+    # the twin on the fakes (Gong et al. 2019, eqs. 8-9).
+    real_twin, fake_twin = torch.stack([real, -real], 1), torch.stack([fake, 2 * fake], 1)
+    expected = negative_log_likelihood(real, labels) + negative_log_likelihood(2 * fake, labels)
+    torch.testing.assert_close(
+        discriminator_class_loss(real_twin, fake_twin, labels, False), expected, rtol=1e-12, atol=0
+    )
+    expected = negative_log_likelihood(fake, labels) - negative_log_likelihood(2 * fake, labels)
+    torch.testing.assert_close(generator_class_loss(fake_twin, labels), expected, rtol=1e-12, atol=0)
+
+
+def test_tac_refuses_the_acgan_class_loss_on_fakes(tmp_path: Path) -> None:
+    overrides = ["data=mnist", "model.conditioning=tac", "model.class_loss_on_fakes=true", *TINY_MLP]
+    cfg = compose_config(overrides, tmp_path)
+    with pytest.raises(InstantiationException) as raised:
+        build_model(cfg, (1, 8, 8), num_classes=10)
+    assert str(user_error(raised.value)) == (
+        "model.class_loss_on_fakes=true is ACGAN's objective; model.conditioning=tac trains its twin classifier on "
+        "the fakes instead: set model.class_loss_on_fakes=false"
+    )
 
 
 def test_concat_discriminator_sees_one_hot_label_channels() -> None:
@@ -116,10 +171,9 @@ def test_two_labels_with_the_same_inputs_give_different_outputs(arch: str, shape
     zeros, twos = torch.zeros(4, dtype=torch.long), torch.full((4,), 2)
     assert not torch.allclose(generator(z, zeros), generator(z, twos))
     x = torch.randn(4, *shape)
-    if conditioning == "acgan":  # the class logits carry the label: the class loss differs
+    if conditioning in CLASSIFIER_HEADS:  # the class logits carry the label: the class loss differs
         logits = discriminator.scores_and_class_logits(x, zeros)[1]
-        ce = torch.nn.functional.cross_entropy
-        assert not torch.isclose(ce(logits, zeros), ce(logits, twos))
+        assert not torch.isclose(generator_class_loss(logits, zeros), generator_class_loss(logits, twos))
     else:
         assert not torch.allclose(discriminator(x, zeros), discriminator(x, twos))
     if arch != "mlp" and conditioning == "projection":  # projection conditions the batch norms of conv generators
@@ -156,7 +210,7 @@ def test_every_loss_and_regularizer_trains_with_every_conditioning(
     d_loss, terms = module.discriminator_objective(module.discriminator, real, fake.detach(), labels)
     g_loss = module.generator_loss(real, fake, labels)
     assert {f"train/{name}" for name in ("gp", "r1", "r2", "zero_gp", "lecam", "bcr")} <= terms.keys()
-    assert ("train/d_class_loss" in terms) == (conditioning == "acgan")
+    assert ("train/d_class_loss" in terms) == (conditioning in CLASSIFIER_HEADS)
     (d_loss + g_loss).backward()
     for network in (module.generator, module.discriminator):
         grads = [p.grad for p in network.parameters() if p.grad is not None]
@@ -174,6 +228,7 @@ RUNS = [
     ("wgan", "projection", "mnist"),
     ("wgan", "acgan", "cifar10_subset"),
     ("wgan", "concat", "mnist"),
+    ("dcgan", "tac", "mnist"),
     ("resnet", "projection", "cifar10_subset"),
 ]
 
@@ -244,7 +299,7 @@ def test_a_conditional_model_on_unlabelled_data_stops_before_training(tmp_path: 
         validate(compose_config(["data=ring8", "model.conditioning=projection"], tmp_path))
     with pytest.raises(InstantiationException) as raised:  # checked where the nets are built, as Hydra wraps it
         build_model(compose_config(["data=mnist", "model.conditioning=film"], tmp_path), (1, 32, 32), 10)
-    assert "model.conditioning=film is unknown: choose one of none, concat, projection, acgan" in str(
+    assert "model.conditioning=film is unknown: choose one of none, concat, projection, acgan, tac" in str(
         user_error(raised.value)
     )
 

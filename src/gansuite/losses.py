@@ -152,6 +152,25 @@ class RelativisticAverageLoss(AdversarialLoss):
         )
 
 
+def discriminator_class_loss(real_logits: Tensor, fake_logits: Tensor, labels: Tensor, on_fakes: bool) -> Tensor:
+    """The cross-entropy the discriminator's class heads learn. ACGAN (logits (N, K)): the classifier's on the real
+    batch, plus its own on the fakes with `on_fakes` (Odena et al.'s objective). TAC-GAN (logits (N, 2, K): the
+    classifier, then its twin; gansuite.nets.conditional): the classifier's on the real batch and the twin's on
+    the fakes."""
+    if real_logits.dim() == 3:
+        return F.cross_entropy(real_logits[:, 0], labels) + F.cross_entropy(fake_logits[:, 1], labels)
+    loss = F.cross_entropy(real_logits, labels)
+    return loss + F.cross_entropy(fake_logits, labels) if on_fakes else loss
+
+
+def generator_class_loss(fake_logits: Tensor, labels: Tensor) -> Tensor:
+    """The generator's class term on the fakes' intended labels: ACGAN's cross-entropy of the classifier; TAC-GAN's
+    minus the twin's (Gong et al. 2019, eq. 9), whose gradient cancels the pull towards easy-to-classify images."""
+    if fake_logits.dim() == 3:
+        return F.cross_entropy(fake_logits[:, 0], labels) - F.cross_entropy(fake_logits[:, 1], labels)
+    return F.cross_entropy(fake_logits, labels)
+
+
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:
     """Salimans et al. 2016: squared L2 distance between mean discriminator features of real and fake batches."""
     return (real_features.detach().mean(0) - fake_features.mean(0)).pow(2).sum()

@@ -41,14 +41,13 @@ from typing import Any
 import torch
 from lightning import LightningModule
 from torch import Tensor, nn
-from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gansuite.augment import DiscriminatorAugment
 from gansuite.checkpoints import state_difference
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
-from gansuite.losses import AdversarialLoss
+from gansuite.losses import AdversarialLoss, discriminator_class_loss, generator_class_loss
 from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
 from gansuite.nets.recipes import network_recipe
 from gansuite.regularizers import CriticBatch, Regularizer
@@ -239,7 +238,8 @@ class AdversarialModule(LightningModule):
         A conditional critic (gansuite.nets.conditional) scores both batches with `labels` (the fakes were made for
         the real batch's labels, so a penalty between real and fake points compares one class); the regularizers see
         it with the labels bound. An auxiliary classifier (ACGAN) adds `class_loss_weight` times its cross-entropy
-        on the real batch (and on the fakes with `class_loss_on_fakes`)."""
+        on the real batch (and on the fakes with `class_loss_on_fakes`); TAC-GAN's twin its cross-entropy on the
+        fakes (gansuite.losses.discriminator_class_loss)."""
         if self.augment is not None:
             real, fake = self.augment(real), self.augment(fake)
         real_scores, real_logits = scores_and_class_logits(critic, real, labels)
@@ -247,9 +247,7 @@ class AdversarialModule(LightningModule):
         loss = self.loss.discriminator_loss(real_scores, fake_scores)
         terms: dict[str, Tensor] = {}
         if real_logits is not None:
-            class_loss = F.cross_entropy(real_logits, labels)
-            if self.class_loss_on_fakes:
-                class_loss = class_loss + F.cross_entropy(fake_logits, labels)
+            class_loss = discriminator_class_loss(real_logits, fake_logits, labels, self.class_loss_on_fakes)
             terms["train/d_class_loss"] = self.class_loss_weight * class_loss
             loss = loss + terms["train/d_class_loss"]
         if self.regularizers:
@@ -278,7 +276,8 @@ class AdversarialModule(LightningModule):
     ) -> Tensor:
         """The generator's adversarial loss on `critic`'s view of `fake` (through the augmentation when on, so the
         generator learns through it); relativistic losses also read the scores of `real`, a constant for G. With an
-        auxiliary classifier, plus `class_loss_weight` times its cross-entropy on the fakes' intended labels."""
+        auxiliary classifier, plus `class_loss_weight` times its class term on the fakes' intended labels
+        (gansuite.losses.generator_class_loss)."""
         if self.augment is not None:
             real, fake = self.augment(real), self.augment(fake)
         real_scores = None
@@ -288,7 +287,7 @@ class AdversarialModule(LightningModule):
         fake_scores, fake_logits = scores_and_class_logits(critic, fake, labels)
         loss = self.loss.generator_loss(fake_scores, real_scores)
         if fake_logits is not None:
-            loss = loss + self.class_loss_weight * F.cross_entropy(fake_logits, labels)
+            loss = loss + self.class_loss_weight * generator_class_loss(fake_logits, labels)
         return loss
 
     def end_batch(self, losses: dict[str, Tensor | float]) -> None:

@@ -3,7 +3,7 @@
 A model is a choice of networks, loss, regularizers, augmentation, n_critic, Lipschitz constraint, conditioning and
 optimizers (all from config); the training step below is the same for all of them. Every batch updates the
 discriminator once; every `n_critic`-th batch also updates the generator, so a generator update takes
-`n_critic + 1` optimizer steps. A conditional model (`conditioning` projection, acgan or concat) makes its fakes
+`n_critic + 1` optimizer steps. A conditional model (`conditioning` projection, acgan, tac or concat) makes its fakes
 for the real batch's labels, so they follow the real class frequencies.
 """
 
@@ -41,6 +41,11 @@ class GAN(AdversarialModule):
         AdversarialModule."""
         super().__init__(**base)
         self.conditional = check_conditioning(conditioning, self.num_classes)
+        if conditioning == "tac" and self.class_loss_on_fakes:
+            raise ConfigError(
+                "model.class_loss_on_fakes=true is ACGAN's objective; model.conditioning=tac trains its twin "
+                "classifier on the fakes instead: set model.class_loss_on_fakes=false"
+            )
         if n_critic < 1:
             raise ConfigError(
                 f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"

@@ -13,7 +13,9 @@ Discriminators (all `head(features(x))` backbones, see gansuite.nets):
 - `ProjectionDiscriminator`: the logit plus the inner product of a class embedding with the features (Miyato &
   Koyama 2018).
 - `AuxiliaryClassifierDiscriminator`: the logit and, from the same features, class logits whose cross-entropy the
-  model adds to both players' losses (ACGAN, Odena et al. 2017). TAC-GAN's twin classifier is not built.
+  model adds to both players' losses (ACGAN, Odena et al. 2017).
+- `TwinAuxiliaryClassifierDiscriminator`: ACGAN's heads and a twin classifier that learns the fakes' classes
+  (TAC-GAN, Gong et al. 2019).
 - `LabelConcatDiscriminator`: one-hot label maps concatenated to the input as extra channels (or features).
 """
 
@@ -22,7 +24,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 #: `model.conditioning`: what the labels do in the networks; none builds the unconditional nets.
-CONDITIONINGS = ("none", "concat", "projection", "acgan")
+CONDITIONINGS = ("none", "concat", "projection", "acgan", "tac")
 #: `generator.conditioning`: auto is batch_norm under projection when the generator has batch norm, else concat.
 GENERATOR_CONDITIONINGS = ("auto", "concat", "batch_norm")
 
@@ -146,6 +148,23 @@ class AuxiliaryClassifierDiscriminator(ConditionalDiscriminator):
         return self.backbone.head(features).squeeze(1), self.classifier(features)
 
 
+class TwinAuxiliaryClassifierDiscriminator(AuxiliaryClassifierDiscriminator):
+    """ACGAN's logit and classifier, and a twin classifier on the same features (TAC-GAN, Gong et al. 2019). The
+    class logits are stacked (N, 2, K): [:, 0] the classifier the model trains on real images, [:, 1] the twin it
+    trains on the fakes. ACGAN's generator term alone pulls each class towards the images easiest to classify (it
+    minimises the fakes' conditional entropy); the generator's term minus the twin's cross-entropy cancels that pull
+    (gansuite.losses.generator_class_loss)."""
+
+    def __init__(self, backbone: nn.Module, num_classes: int) -> None:
+        super().__init__(backbone, num_classes)
+        self.twin_classifier = nn.Linear(feature_dim(backbone), num_classes)
+
+    def scores_and_class_logits(self, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+        features = self.features(x, labels)
+        logits = torch.stack([self.classifier(features), self.twin_classifier(features)], dim=1)
+        return self.backbone.head(features).squeeze(1), logits
+
+
 def label_maps(labels: Tensor, num_classes: int, like: Tensor) -> Tensor:
     """One-hot labels shaped as extra channels of `like` (N, K, H, W), or extra features (N, K) for flat data."""
     one_hot = F.one_hot(labels, num_classes).to(like.dtype)
@@ -164,5 +183,6 @@ class LabelConcatDiscriminator(ConditionalDiscriminator):
 DISCRIMINATOR_WRAPPERS = {
     "projection": ProjectionDiscriminator,
     "acgan": AuxiliaryClassifierDiscriminator,
+    "tac": TwinAuxiliaryClassifierDiscriminator,
     "concat": LabelConcatDiscriminator,
 }

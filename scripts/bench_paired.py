@@ -24,13 +24,13 @@ from pathlib import Path
 
 import torch
 from hydra.utils import instantiate
-from torchmetrics.functional.image import structural_similarity_index_measure
 
 from gansuite.benchmark import chosen_rows, compose_config, print_row, print_table, train_timed
 from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize
 from gansuite.entry import report_user_errors
 from gansuite.metrics.image_metrics import to_uint8
+from gansuite.metrics.ssim import ssim as structural_similarity
 from gansuite.metrics.super_resolution import SuperResolutionScores
 from gansuite.metrics.translation import set_psnr
 from gansuite.modules.loading import load_module
@@ -80,7 +80,7 @@ def colorization_inputs_and_targets(overrides: list[str]) -> tuple[torch.Tensor,
 
 def colorization_scores(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, object]:
     """RGB PSNR over the whole set (from the MSE of every uint8 value) and mean SSIM of `outputs` against `targets`."""
-    ssim = structural_similarity_index_measure(to_uint8(outputs).double(), to_uint8(targets).double(), data_range=255.0)
+    ssim = structural_similarity(to_uint8(outputs).double(), to_uint8(targets).double(), data_range=255.0)
     return {"test pairs": len(targets), "PSNR (dB)": f"{set_psnr(outputs, targets):.2f}", "SSIM": f"{float(ssim):.4f}"}
 
 

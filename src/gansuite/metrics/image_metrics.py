@@ -1,8 +1,8 @@
 """FID, Inception Score, KID and precision/recall of a generator, on torch-fidelity's protocol.
 
 One feature network (Inception or the dataset's classifier) runs once per batch of uint8 images; its pool features
-feed torchmetrics' FID and KID and its logits feed the IS, through a pass-through `feature` module. Generated
-images are quantized to uint8 by rounding, as saved images would be. FID statistics are float64 (torchmetrics).
+feed the FID (gansuite.metrics.frechet, float64) and torchmetrics' KID, its logits the IS, through a pass-through
+`feature` module. Generated images are quantized to uint8 by rounding, as saved images would be.
 torchmetrics' IS and KID draw their splits and subsets with torch.randperm and IS reports the unbiased std; here
 they draw them as torch-fidelity does (numpy RandomState(seed), population std), so the values agree with it.
 Real features come from the on-disk cache (real_stats_cache), so a run extracts them once.
@@ -23,12 +23,13 @@ import torch
 from lightning import LightningModule
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Subset
-from torchmetrics.image import FrechetInceptionDistance, InceptionScore, KernelInceptionDistance
+from torchmetrics.image import InceptionScore, KernelInceptionDistance
 from torchmetrics.image.kid import poly_mmd
 from torchmetrics.utilities import dim_zero_cat
 
 from gansuite.errors import ConfigError
 from gansuite.metrics import classifier, inception
+from gansuite.metrics.frechet import frechet_distance
 from gansuite.metrics.real_stats_cache import cached_features
 
 EXTRACTORS = ("inception", "classifier")
@@ -172,14 +173,6 @@ def fake_labels(real_labels: Tensor, num_fake: int, seed: int) -> Tensor:
     return shuffled.repeat(-(-num_fake // len(shuffled)))[:num_fake]
 
 
-def frechet_distance(real: Tensor, fake: Tensor) -> float:
-    """FID between two sets of features, through torchmetrics (float64 statistics)."""
-    metric = FrechetInceptionDistance(feature=Precomputed(real.shape[1]), sync_on_compute=False).to(real.device)
-    metric.update(real, real=True)
-    metric.update(fake, real=False)
-    return float(metric.compute())
-
-
 def intra_class_fid(real: Tensor, real_labels: Tensor, fake: Tensor, labels: Tensor, num_classes: int) -> float:
     """The mean over classes of the FID between the real and the generated features of that class."""
     for name, chosen in (("real", real_labels), ("generated", labels)):
@@ -315,15 +308,12 @@ class ImageMetrics:
         self.real_features, self.real_from_cache = cached_features(
             self.cache_dir, key, lambda: self.compute_real_features(datamodule, device), device
         )
-        # The real side is added once: reset() keeps it (reset_real_features=False), so each call adds only fakes.
+        # KID's real side is added once: reset() keeps it (reset_real_features=False), so each call adds only fakes.
         # Every rank scores the same seeded images, so the values agree without a gather (sync_on_compute=False).
         num_features = self.real_features.shape[1]
         # IS and KID warn that they keep features in memory: by design (features, not images; KID needs them).
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*will save all extracted features in buffer")
-            self.fid = FrechetInceptionDistance(
-                feature=Precomputed(num_features), reset_real_features=False, sync_on_compute=False
-            ).to(device)
             self.kid = SeededKernelInceptionDistance(
                 num_features,
                 self.kid_subsets,
@@ -333,7 +323,6 @@ class ImageMetrics:
                 sync_on_compute=False,
             ).to(device)
             self.inception_score = SeededInceptionScore(self.is_splits, self.seed, sync_on_compute=False).to(device)
-        self.fid.update(self.real_features, real=True)
         self.kid.update(self.real_features, real=True)
         if self.conditional:
             self.real_labels = real_subset_labels(datamodule, self.split, self.num_real, self.seed).to(device)
@@ -359,19 +348,18 @@ class ImageMetrics:
     @torch.inference_mode()
     def __call__(self, pl_module: LightningModule, datamodule) -> dict[str, float]:
         self.prepare(datamodule, pl_module.device)
-        for metric in (self.fid, self.kid, self.inception_score):
+        for metric in (self.kid, self.inception_score):
             metric.reset()
         correct = 0
         for images, labels in self.generated_batches(pl_module):
             features, logits = self.features(images)
-            self.fid.update(features, real=False)
             self.kid.update(features, real=False)
             self.inception_score.update(logits)
             if self.label_accuracy:
                 predicted = self.label_classifier(images)[1].argmax(dim=1)
                 correct += int((predicted == labels).sum())
-        values = [self.fid.compute(), *self.inception_score.compute(), *self.kid.compute()]
         fake = dim_zero_cat(self.kid.fake_features)
+        values = [frechet_distance(self.real_features, fake), *self.inception_score.compute(), *self.kid.compute()]
         if self.precision_recall:
             values += precision_recall(fake, self.real_features, self.prc_neighborhood)
         if self.intra_class_fid:

@@ -12,12 +12,13 @@ on the RGB images in [-1, 1] with the same border removed, averaged over the tes
 import torch
 from lightning import LightningModule
 from torch import Tensor
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+from torchmetrics.functional.image import peak_signal_noise_ratio
 
 from gansuite.data.images import to_model_range
 from gansuite.errors import ConfigError
 from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.lpips import lpips_metric
+from gansuite.metrics.ssim import ssim
 
 CHANNELS = ("y", "rgb")
 LPIPS_MIN_SIDE = 32  # AlexNet's pooling leaves no pixel of a smaller image
@@ -45,8 +46,7 @@ def psnr_ssim(output: Tensor, target: Tensor, border: int, channel: str = "y") -
         pair = [rgb_to_y(image) for image in pair]
     output, target = (shave(image, border) for image in pair)
     psnr = peak_signal_noise_ratio(output, target, data_range=255.0)
-    ssim = structural_similarity_index_measure(output, target, data_range=255.0)
-    return float(psnr), float(ssim)
+    return float(psnr), float(ssim(output, target, data_range=255.0))
 
 
 class SuperResolutionScores:

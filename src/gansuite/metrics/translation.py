@@ -16,18 +16,18 @@ import torch
 from lightning import LightningModule
 from torch import Tensor
 from torchmetrics.functional.image import peak_signal_noise_ratio
-from torchmetrics.image import FrechetInceptionDistance
 
 from gansuite.data.images import to_model_range
 from gansuite.metrics import inception
-from gansuite.metrics.image_metrics import Precomputed, to_uint8
+from gansuite.metrics.frechet import frechet_distance
+from gansuite.metrics.image_metrics import to_uint8
 
 
 class FrechetDistance:
     """FID between two image sets in [-1, 1] on the image metrics' protocol: torch-fidelity's inception-v3-compat
-    and resize, uint8 by rounding, float64 statistics. The weights are resolved at construction, so a run without
-    them stops before training. The real side's features are extracted once per real tensor and kept, so periodic
-    evaluations only pay for the generated images."""
+    and resize, uint8 by rounding, float64 statistics (gansuite.metrics.frechet). The weights are resolved at
+    construction, so a run without them stops before training. The real side's features are extracted once per real
+    tensor and kept, so periodic evaluations only pay for the generated images."""
 
     def __init__(self, inception_weights: str | None = None, batch_size: int = 50) -> None:
         self.weights = inception.resolve_weights(
@@ -36,11 +36,10 @@ class FrechetDistance:
         )
         self.batch_size = batch_size
         self.extractor: inception.InceptionFeatures | None = None
-        self.real_sides: dict[int, tuple[Tensor, FrechetInceptionDistance]] = {}  # id(real) -> (real, its FID)
+        self.real_sides: dict[int, tuple[Tensor, Tensor]] = {}  # id(real) -> (real, its features)
 
-    def add(self, fid: FrechetInceptionDistance, images: Tensor, real: bool) -> None:
-        for batch in images.split(self.batch_size):
-            fid.update(self.extractor(to_uint8(batch))[0], real=real)
+    def features(self, images: Tensor) -> Tensor:
+        return torch.cat([self.extractor(to_uint8(batch))[0] for batch in images.split(self.batch_size)])
 
     @torch.inference_mode()
     def __call__(self, generated: Tensor, real: Tensor) -> float:
@@ -49,14 +48,8 @@ class FrechetDistance:
             self.real_sides.clear()
         kept = self.real_sides.get(id(real))
         if kept is None or kept[0] is not real:
-            features = Precomputed(inception.InceptionFeatures.num_features)
-            fid = FrechetInceptionDistance(feature=features, reset_real_features=False).to(generated.device)
-            self.add(fid, real, real=True)
-            kept = self.real_sides[id(real)] = (real, fid)
-        fid = kept[1]
-        fid.reset()  # drops the previous generated side only
-        self.add(fid, generated, real=False)
-        return float(fid.compute())
+            kept = self.real_sides[id(real)] = (real, self.features(real))
+        return frechet_distance(kept[1], self.features(generated))
 
 
 class TranslationScores:

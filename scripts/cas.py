@@ -10,7 +10,7 @@ alone does not tell apart. Prints a Markdown table and returns the two accuracie
 
 import sys
 
-from gansuite.entry import report_user_errors, script_arguments
+from gansuite.entry import answer_script_help, report_user_errors, script_arguments
 from gansuite.validation import check_positive_int, check_seed
 
 DEFAULTS = {"ckpt_path": "???", "num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "device": "cpu"}
@@ -25,6 +25,7 @@ def parse(argv: list[str]):
 
 
 def main(argv: list[str]) -> dict[str, float]:
+    answer_script_help(argv, __doc__)
     args = parse(argv)
     from gansuite.metrics.cas import classification_accuracy_score  # after the checks: torch and Lightning are slow
 

@@ -10,14 +10,13 @@ import hydra
 from omegaconf import DictConfig
 
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors
+from gansuite.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.errors import ConfigError
+from gansuite.metrics.trainable import TRAINABLE
 
 
 def check(cfg: DictConfig) -> None:
     """Checked before Hydra makes a run directory: the data has labels to train on."""
-    from gansuite.metrics.classifier import TRAINABLE  # after the command line's own checks: torch is slow
-
     if cfg.data.get("name") not in TRAINABLE:
         raise ConfigError(f"train_classifier needs a labelled dataset: data={' or data='.join(TRAINABLE)}")
 
@@ -53,7 +52,13 @@ def main(cfg: DictConfig) -> float:
     return report_user_errors(train_classifier, cfg)
 
 
-if __name__ == "__main__":
+def run() -> None:
+    if report_user_errors(answer_help, sys.argv, "train_classifier", "train_classifier"):
+        return
     sys.argv = quoted_for_hydra(sys.argv)
     report_user_errors(check_command_line, sys.argv, "train_classifier", check)
     main()
+
+
+if __name__ == "__main__":
+    run()

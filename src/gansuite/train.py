@@ -1,4 +1,5 @@
-"""Hydra entry: builds the datamodule, model, callbacks, loggers and trainer from the config, and fits.
+"""A run from its config: builds the datamodule, model, callbacks, loggers and trainer, and fits (the Hydra app that
+calls it is gansuite.commands.train.main).
 
 Returns the final value of the metric that `metrics.monitor` names, for sweeps to minimise.
 """
@@ -7,7 +8,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import hydra
 import lightning as L
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -18,8 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
-from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import report_user_errors, user_error
+from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.initialization import initialize_from
@@ -102,8 +101,3 @@ def train_or_remove_run_dir(cfg: DictConfig) -> float | None:
         if isinstance(user_error(error), ConfigError | DataError) and new_single_run and holds_no_results(run_dir):
             remove_run_dir(run_dir)
         raise
-
-
-@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
-def main(cfg: DictConfig) -> float | None:
-    return report_user_errors(train_or_remove_run_dir, cfg)

@@ -13,6 +13,7 @@ sets `needs_pairs = True`, and data of aligned pairs sets `paired = True`. Super
 """
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError
 
 
-def validate(cfg: DictConfig) -> None:
-    """Raises ConfigError naming the first problem in `cfg` and its fix; returns None for a config that can train."""
+def validate(cfg: DictConfig, loading: Callable[[], None] | None = None) -> None:
+    """Raises ConfigError naming the first problem in `cfg` and its fix; returns None for a config that can train.
+    The values are checked first; then the model, data and loss classes are imported (torch and Lightning: seconds)
+    for what only they know. `loading` is called between the two, for an entry point to say what the pause is."""
     _check_missing(cfg)
     check_positive_int(cfg.steps, "steps", "the number of generator updates, e.g. steps=5000")
     check_seed(cfg.get("seed"))
@@ -31,11 +34,13 @@ def validate(cfg: DictConfig) -> None:
     _check_optimizers(cfg.model)
     _check_model_numbers(cfg.model)
     _check_batch_size(cfg.data)
-    _check_domains(_target(cfg.model, "model"), _target(cfg.data, "data"))
     _check_labels(cfg.model, cfg.data)
-    _target(cfg.loss, "loss")
     _check_checkpoint(cfg.get("ckpt_path"))
     _check_init_from(cfg.get("init_from"), cfg.get("init_networks"))
+    if loading is not None:
+        loading()
+    _check_domains(_target(cfg.model, "model"), _target(cfg.data, "data"))
+    _target(cfg.loss, "loss")
 
 
 def _check_missing(cfg: DictConfig) -> None:

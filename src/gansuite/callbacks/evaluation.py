@@ -3,9 +3,10 @@
 An evaluator is any callable `(pl_module, datamodule) -> {name: value}`. Values are logged as `val/<name>`, with the
 `gen_step` they were taken at, straight to the loggers when computed (not at Lightning's next logging batch, which
 may never coincide with an evaluation) and put in `trainer.callback_metrics`, which the checkpoints monitor. The
-final values also go to `metrics.json` in the run directory and are printed; `final[monitor]` is what train.main
-returns for a sweep to minimise. When the last periodic evaluation was at the final update, its values are the final
-ones: evaluating the same generator again would log a second, different row for that update (the samples differ).
+final values also go to `metrics.json` in the run directory and are printed; `final[monitor]` is what
+gansuite.commands.train.main returns for a sweep to minimise. When the last periodic evaluation was at the final
+update, its values are the final ones: evaluating the same generator again would log a second, different row for
+that update (the samples differ).
 
 Each `metrics=` option is one of the factories at the end, all of one shape: the schedule (`every_n_updates`), the
 `monitor`, the `output_path`, and the evaluator's own protocol keys, flat.

@@ -14,7 +14,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors
+from gansuite.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.errors import ConfigError
 
 # The metrics= option that scores what a checkpoint generates.
@@ -67,6 +67,8 @@ def main(cfg: DictConfig) -> None:
 
 def run() -> None:
     """gansuite-evaluate, python scripts/evaluate.py: the command line checked before Hydra makes a run directory."""
+    if report_user_errors(answer_help, sys.argv, "evaluate", "evaluate"):
+        return
     sys.argv = quoted_for_hydra(sys.argv)
     report_user_errors(check_command_line, sys.argv, "evaluate", check)
     main()

@@ -10,7 +10,7 @@ overwrite=true. ONNX needs the export extra: pip install 'gansuite[export]'.
 import sys
 from pathlib import Path
 
-from gansuite.entry import check_writable, report_user_errors, script_arguments
+from gansuite.entry import answer_script_help, check_writable, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
 
 DEFAULTS = {"ckpt_path": "???", "format": "onnx", "out": None, "direction": None, "overwrite": False}
@@ -18,6 +18,7 @@ FORMATS = {"onnx": ".onnx", "torchscript": ".pt", "exported_program": ".pt2"}  #
 
 
 def main(argv: list[str]) -> dict[str, object]:
+    answer_script_help(argv, __doc__)
     args = script_arguments(argv, DEFAULTS, "export.py")
     if args.format not in FORMATS:
         raise ConfigError(f"format={args.format} is unknown: choose one of {', '.join(FORMATS)}")

@@ -7,11 +7,12 @@ jobs' summary table and one curve per job); see gansuite.report. Writes DIR/repo
 import sys
 from pathlib import Path
 
-from gansuite.entry import report_user_errors
+from gansuite.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
 
 
 def main(argv: list[str]) -> Path:
+    answer_script_help(argv, __doc__)
     if len(argv) != 1:
         raise ConfigError("usage: gansuite-report DIR (a run directory, logs/train/runs/<run>, or a sweep directory)")
     from gansuite.report import write_report  # after the check: matplotlib takes a while to import

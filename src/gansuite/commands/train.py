@@ -1,19 +1,38 @@
 """Train a GAN: `gansuite-train [group=option ...] [key=value ...]`, or `python train.py ...` in a checkout.
 
 The command line is expanded (`resume=<run dir>`, see gansuite.resume) and checked (see gansuite.entry) before
-Lightning is imported, which takes seconds: a bad command line is answered at once.
+Lightning is imported, which takes seconds: a bad command line is answered at once, and so are Hydra's own flags
+(--help, --cfg, ...), for which Hydra never calls the task function that imports it.
 """
 
 import sys
+from functools import partial
 
-from gansuite.entry import check_command_line, quoted_for_hydra, report_user_errors
+import hydra
+from omegaconf import DictConfig
+
+from gansuite.conf_dir import CONFIG_DIR
+from gansuite.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.resume import expand_resume
 from gansuite.validation import validate
 
 
-def run() -> None:
-    sys.argv = report_user_errors(expand_resume, quoted_for_hydra(sys.argv))
-    report_user_errors(check_command_line, sys.argv, "config", validate)
-    from gansuite.train import main
+def announce_loading() -> None:
+    """The first line of a valid command, within a second of it: what the seconds of importing are."""
+    print("loading PyTorch and Lightning", flush=True)
 
+
+@hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
+def main(cfg: DictConfig) -> float | None:
+    """The Hydra app: one run, or each job of a sweep."""
+    from gansuite.train import train_or_remove_run_dir  # torch and Lightning: seconds, after the checks
+
+    return report_user_errors(train_or_remove_run_dir, cfg)
+
+
+def run() -> None:
+    if report_user_errors(answer_help, sys.argv, "config", "train"):
+        return
+    sys.argv = report_user_errors(expand_resume, quoted_for_hydra(sys.argv))
+    report_user_errors(check_command_line, sys.argv, "config", partial(validate, loading=announce_loading))
     main()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from gansuite.entry import report_user_errors
+from gansuite.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.validation import check_positive_int
 
@@ -31,6 +31,7 @@ ARGUMENTS = {
 
 
 def main(argv: list[str]) -> list[Path]:
+    answer_script_help(argv, __doc__)
     given = OmegaConf.to_container(OmegaConf.from_cli(argv))
     unknown = sorted(set(given) - set(ARGUMENTS))
     if unknown:

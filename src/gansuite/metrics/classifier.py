@@ -12,6 +12,7 @@ from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 from gansuite.metrics.inception import file_digest
+from gansuite.metrics.trainable import TRAINABLE
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
@@ -61,10 +62,6 @@ class Classifier(nn.Module):
         model = cls(saved["channels"], saved["image_size"], saved["num_classes"], saved["num_features"])
         model.load_state_dict({name: tensor.float() for name, tensor in saved["state_dict"].items()})
         return model.eval().requires_grad_(False)
-
-
-# The labelled datasets scripts/train_classifier.py trains a classifier on.
-TRAINABLE = ("mnist", "fashion_mnist")
 
 
 def default_weights(dataset: str) -> Path:

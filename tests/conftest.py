@@ -1,8 +1,10 @@
 """Fixtures for the top-level tests (helpers live in gansuite_testing.py)."""
 
+import os
 from pathlib import Path
 
 import pytest
+import torch
 from gansuite_testing import (
     QUIET,
     TINY_CONV,
@@ -17,6 +19,14 @@ from gansuite_testing import (
 )
 
 from gansuite.train import train
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist (`make test`: one worker per core), one thread per worker and for the processes its tests
+    start: the workers fill the cores, and two threads each would only contend for them."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)
 
 
 @pytest.fixture

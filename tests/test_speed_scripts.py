@@ -3,10 +3,12 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import HANG_GUARD_S, ROOT, TINY_CONV, TINY_STYLEGAN2
+from forked_cli import run_python
+from gansuite_testing import HANG_GUARD_S, ROOT, TINY_CONV, TINY_MLP, TINY_STYLEGAN2
 
 # Tiny conv nets on 16x16 images in batches of 8 (the images per second below count them).
 TINY_RUN = ["data.image_size=16", "data.batch_size=8", *TINY_CONV]
@@ -16,7 +18,7 @@ def run_script(name: str, *args: str) -> str:
     """The output of a finished script run. No timing is asserted, and the deadline only guards against a hang."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     command = [sys.executable, str(ROOT / "scripts" / name), *args]
-    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=HANG_GUARD_S)
+    done = run_python(command, Path.cwd(), env, HANG_GUARD_S)  # forked: the imports are done once (forked_cli.py)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
 
@@ -155,3 +157,22 @@ def test_bench_stylegan2_gives_dcgan_the_wall_time_stylegan2_took(data_dir):
     (_, sg_updates, sg_fid, sg_seconds), (_, dc_updates, dc_fid, dc_seconds) = rows
     assert int(sg_updates) == 2 and float(sg_fid) > 0 and float(dc_fid) > 0 and int(dc_updates) >= 1
     assert abs(float(dc_seconds) - float(sg_seconds)) <= float(sg_seconds) + 30  # max_time: start-up and the FID
+
+
+@pytest.mark.slow
+def test_bench_startup_times_the_first_line_and_the_first_update_of_train_py():
+    out = run_script("bench_startup.py", "repeats=1", "steps=2", "metrics=none", "logger=csv", *TINY_MLP)
+    rows = [line for line in out.splitlines() if line.startswith(("| 0 |", "| median |"))]
+    assert len(rows) == 2
+    first_line, first_update, whole = (float(cell) for cell in rows[0].strip("|").split("|")[1:])
+    assert first_line > 0 and 0 < first_update < whole
+
+
+@pytest.mark.slow
+def test_bench_frechet_prints_both_implementations_agreeing():
+    out = run_script("bench_frechet.py", "repeats=1", "width=32", "sizes=100:80,20:30")
+    rows = [line.strip("|").split("|") for line in out.splitlines() if line.startswith(("| 100, 80 |", "| 20, 30 |"))]
+    assert len(rows) == 2
+    for row in rows:
+        ours, theirs = float(row[4]), float(row[5])
+        assert ours > 0 and ours == pytest.approx(theirs, rel=1e-3)  # 4 decimals printed

@@ -4,12 +4,12 @@ import csv
 import itertools
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from forked_cli import run_python
 from gansuite_testing import (
     HANG_GUARD_S,
     LOG_EVERY_BATCH,
@@ -102,13 +102,8 @@ def test_periodic_checkpoints_and_sample_grids_follow_generator_updates(tmp_path
 def test_readme_command_trains_the_default_and_leaves_its_outputs(tmp_path):
     """`python train.py` as the README writes it, shrunk only by steps= (run from a scratch directory so logs land
     there). The README's time for the full run is measured apart, not here."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "train.py"), "steps=600"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-    )
+    command = [sys.executable, str(ROOT / "train.py"), "steps=600"]
+    result = run_python(command, tmp_path, dict(os.environ), HANG_GUARD_S)  # forked: imports done (forked_cli.py)
     assert result.returncode == 0, result.stderr[-3000:]
     (run_dir,) = (tmp_path / "logs" / "train" / "runs").iterdir()
     assert (run_dir / ".hydra" / "config.yaml").is_file()
@@ -126,14 +121,7 @@ def test_readme_offline_commands_run_offline_as_written(command: str, tmp_path, 
     """Shrunk only by steps=2; TORCH_HOME points at an empty folder, so no Inception weights can be found."""
     arguments = [argument for argument in command.split()[2:] if not argument.startswith("steps=")]
     env = {**os.environ, "TORCH_HOME": str(tmp_path / "no_weights"), "WANDB_MODE": "offline"}
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "train.py"), *arguments, "steps=2"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-    )
+    result = run_python([sys.executable, str(ROOT / "train.py"), *arguments, "steps=2"], tmp_path, env, HANG_GUARD_S)
     assert result.returncode == 0, result.stderr[-3000:]
 
 

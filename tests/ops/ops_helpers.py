@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from forked_cli import run_python
 from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_MLP, TINY_TOY
 
 
@@ -28,8 +29,9 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    """The finished command, which must succeed. Its deadline only guards against a hang."""
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    """The finished command, which must succeed, forked from the session's servers that have imported torch and
+    Lightning (tests/forked_cli.py). Its deadline only guards against a hang."""
+    result = run_python(command, ROOT, env, HANG_GUARD_S)
     assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     return result
 

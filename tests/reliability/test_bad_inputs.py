@@ -5,13 +5,13 @@ import os
 import shlex
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 from bad_inputs import TABLE, BadInput, markdown, readme_table
+from forked_cli import ForkedCLI, shared_cli
 from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_CYCLEGAN, TINY_MLP, TINY_TOY, readme_offline_commands
 from PIL import Image
 
@@ -20,16 +20,25 @@ from gansuite.metrics.inception import WEIGHTS_FILE
 CHEAP_RUN = ["steps=2", "logger=csv", *QUIET]
 
 
-def cli(entry: str, arguments: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+@pytest.fixture(scope="module")
+def forked() -> ForkedCLI:
+    """The session's two command servers (tests/forked_cli.py), one per thread of the table: the rows' ~90
+    commands each save the seconds of importing torch and Lightning. What each entry point imports first is tested
+    apart, in real interpreters (tests/test_entry_points.py)."""
+    return shared_cli()
+
+
+def cli(
+    forked: ForkedCLI, entry: str, arguments: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}  # set, Hydra prints tracebacks
     environment.update(env or {}, WANDB_MODE="offline")
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")]))
-    command = [sys.executable, str(ROOT / entry), *arguments]
-    return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    return forked.run(ROOT / entry, arguments, cwd, environment, HANG_GUARD_S)
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def trained(tmp_path_factory: pytest.TempPathFactory, forked: ForkedCLI) -> dict[str, Path]:
     """A finished toy run of 4 updates and a CycleGAN checkpoint, made once."""
     root = tmp_path_factory.mktemp("trained")
     runs = {
@@ -37,7 +46,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "cyclegan_run": [*TINY_CYCLEGAN, "data=cifar_pair", "metrics=none", "steps=1"],
     }
     for name, overrides in runs.items():
-        result = cli("train.py", [*overrides, "logger=csv", *QUIET, f"hydra.run.dir={root / name}"], root)
+        result = cli(forked, "train.py", [*overrides, "logger=csv", *QUIET, f"hydra.run.dir={root / name}"], root)
         assert result.returncode == 0, result.stderr[-3000:]
     return {name: root / name for name in runs}
 
@@ -78,11 +87,11 @@ def filled(text: str, values: dict[str, str]) -> str:
     return text.format(**values)
 
 
-def check(row: BadInput, tmp_path: Path, trained: dict[str, Path]) -> str | None:
+def check(row: BadInput, tmp_path: Path, trained: dict[str, Path], forked: ForkedCLI) -> str | None:
     """What is wrong with the answer to `row` or with its fix, or None."""
     values = placeholders(tmp_path, trained)
     env = {key: filled(value, values) for key, value in row.env.items()}
-    result = cli(row.entry, shlex.split(filled(row.arguments, values)), tmp_path, env)
+    result = cli(forked, row.entry, shlex.split(filled(row.arguments, values)), tmp_path, env)
     lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     if result.returncode != 2 or "Traceback" in result.stderr or len(lines) != 1:
         return f"exit status {result.returncode}, {len(lines)} error lines:\n{result.stderr[-2000:]}"
@@ -101,18 +110,18 @@ def check(row: BadInput, tmp_path: Path, trained: dict[str, Path]) -> str | None
         entry, arguments = arguments[0], arguments[1:]
     if entry == "train.py":
         arguments = [*CHEAP_RUN, *arguments]  # the fix's own steps= wins
-    fixed = cli(entry, arguments, tmp_path, env)
+    fixed = cli(forked, entry, arguments, tmp_path, env)
     return None if fixed.returncode == 0 else f"the fix {row.fix!r} failed:\n{fixed.stderr[-2000:]}"
 
 
 @pytest.mark.slow
-def test_every_bad_input_answers_one_line_and_its_fix_works(tmp_path: Path, trained) -> None:
-    """The rows run two at a time (each is a few short processes, most of their time spent importing)."""
+def test_every_bad_input_answers_one_line_and_its_fix_works(tmp_path: Path, trained, forked: ForkedCLI) -> None:
+    """The rows run two at a time, each command forked from a server that has done the imports."""
     folders = [tmp_path / str(index) for index in range(len(TABLE))]
     for folder in folders:
         folder.mkdir()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        problems = list(pool.map(check, TABLE, folders, [trained] * len(TABLE)))
+        problems = list(pool.map(check, TABLE, folders, [trained] * len(TABLE), [forked] * len(TABLE)))
     failures = [f"{row.entry} {row.arguments}: {row_problem}" for row, row_problem in zip(TABLE, problems, strict=True)]
     failures = [failure for failure, problem in zip(failures, problems, strict=True) if problem]
     assert not failures, "\n\n".join(failures)

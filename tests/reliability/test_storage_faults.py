@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from forked_cli import run_python
 from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_MLP, TINY_TOY
-from reliability_helpers import run_cli
+from reliability_helpers import cli_environment, run_cli
 
 from gansuite.checkpoints import read_checkpoint
 
@@ -60,9 +61,7 @@ def test_sample_script_on_a_full_disk_leaves_no_torn_file(small_disk: Path, tmp_
     assert code == 0, stderr[-3000:]
     (small_disk / "ballast").write_bytes(b"\0" * (512 * 1024 - 8192))  # all but two pages of the disk
     command = [sys.executable, str(ROOT / "scripts" / "sample.py"), f"ckpt_path={run_dir}/checkpoints/last.ckpt"]
-    result = subprocess.run(
-        [*command, "n=2000", f"out={small_disk}/samples"], capture_output=True, text=True, timeout=HANG_GUARD_S
-    )
+    result = run_python([*command, "n=2000", f"out={small_disk}/samples"], tmp_path, cli_environment(), HANG_GUARD_S)
     assert result.returncode == 2
     assert "No space left on device" in one_error_line(result.stderr)
     assert sorted(path.name for path in small_disk.iterdir()) == ["ballast"]  # no samples.npz/.png, whole or torn

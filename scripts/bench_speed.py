@@ -79,7 +79,7 @@ def measure(model: str, data: str, flags: tuple[str, ...], args, overrides: list
     throughput = Throughput(args.warmup, count_flops="compile" not in flags)
     trainer = instantiate(
         cfg.trainer,
-        max_steps=cfg.steps * module.optimizer_steps_per_generator_update,
+        max_steps=module.optimizer_steps_for(cfg.steps),
         callbacks=[throughput],
         logger=False,
         enable_checkpointing=False,

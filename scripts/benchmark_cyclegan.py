@@ -51,7 +51,7 @@ def seconds_per_update(overrides: list[str], updates: int, warmup: int) -> tuple
     datamodule = instantiate(cfg.data)
     module = build_model(cfg, datamodule.shape)
     timer = BatchTimer()
-    steps = (updates + warmup) * module.optimizer_steps_per_generator_update
+    steps = module.optimizer_steps_for(updates + warmup)
     trainer = Trainer(
         max_steps=steps, callbacks=[timer], logger=False, enable_checkpointing=False, enable_progress_bar=False
     )

@@ -75,5 +75,6 @@ TINY_SRGAN = [
 TINY_STYLEGAN2 = [
     "model=stylegan2", "model.latent_dim=8", "model.generator.w_dim=8", "model.generator.mapping_layers=2",
     "model.generator.channel_base=128", "model.generator.channel_max=8", "model.discriminator.channel_base=128",
-    "model.discriminator.channel_max=8", "model.pl_every=2", "regularizers.r1.every=2", "regularizers.r1.gamma=0.01",
+    "model.discriminator.channel_max=8", "generator_regularizers.path_length.every=2", "regularizers.r1.every=2",
+    "regularizers.r1.gamma=0.01",
 ]  # fmt: skip

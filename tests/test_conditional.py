@@ -208,7 +208,7 @@ def test_every_loss_and_regularizer_trains_with_every_conditioning(
     real, labels = torch.rand(6, 1, 8, 8) * 2 - 1, torch.arange(6)
     fake = module(torch.randn(6, module.latent_dim), labels)
     d_loss, terms = module.discriminator_objective(module.discriminator, real, fake.detach(), labels)
-    g_loss = module.generator_loss(real, fake, labels)
+    g_loss, _ = module.generator_loss(real, fake, labels)
     assert {f"train/{name}" for name in ("gp", "r1", "r2", "zero_gp", "lecam", "bcr")} <= terms.keys()
     assert ("train/d_class_loss" in terms) == (conditioning in CLASSIFIER_HEADS)
     (d_loss + g_loss).backward()

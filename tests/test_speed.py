@@ -55,7 +55,7 @@ def fit_losses(tmp_path: Path, overrides: list[str], steps: int = 3, images: tor
     run_config = RunConfig(OmegaConf.to_container(cfg, resolve=True), datamodule.shape)
     trainer = instantiate(
         cfg.trainer,
-        max_steps=steps * module.optimizer_steps_per_generator_update,
+        max_steps=module.optimizer_steps_for(steps),
         callbacks=[ReseedEachBatch(), recorder, run_config],
         logger=False,
         enable_checkpointing=False,

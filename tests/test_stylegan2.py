@@ -27,6 +27,7 @@ from gansuite.nets.stylegan2 import (
 from gansuite.regularizers import R1, path_lengths
 from gansuite.train import train
 
+PATH_LENGTH_MEAN = "generator_regularizers.path_length.mean"  # the running mean's state_dict key
 TINY = {"w_dim": 8, "mapping_layers": 2, "channel_base": 64, "channel_max": 8}
 
 
@@ -194,10 +195,10 @@ def test_trains_and_its_checkpoint_samples_through_the_script(size: int, tmp_pat
     overrides = [*TINY_STYLEGAN2, *data, "steps=4", "metrics=none", "logger=csv", *QUIET, "trainer.log_every_n_steps=1"]
     train(compose_config(overrides, tmp_path / "run"))
     log = (tmp_path / "run" / "csv" / "metrics.csv").read_text()
-    assert "train/g_path_length_penalty" in log and "train/r1" in log
+    assert "train/g_path_length" in log and "train/r1" in log
     ckpt = tmp_path / "run" / "checkpoints" / "last.ckpt"
     checkpoint = torch.load(ckpt, weights_only=True)
-    assert checkpoint["global_step"] == 8 and float(checkpoint["state_dict"]["pl_mean"]) > 0
+    assert checkpoint["global_step"] == 8 and float(checkpoint["state_dict"][PATH_LENGTH_MEAN]) > 0
 
     out = sample.main([f"ckpt_path={ckpt}", "n=4", "truncation=0.7", f"out={tmp_path / 'truncated'}"])
     with Image.open(out.with_suffix(".png")) as grid:
@@ -217,9 +218,10 @@ def test_bf16_and_channels_last_train_with_the_penalties_in_float32(tmp_path: Pa
     train(compose_config([*overrides, "logger=csv", *QUIET], tmp_path))
     with (tmp_path / "csv" / "metrics.csv").open() as file:
         rows = list(csv.DictReader(file))
-    penalties = [float(row["train/g_path_length_penalty"]) for row in rows if row.get("train/g_path_length_penalty")]
+    penalties = [float(row["train/g_path_length"]) for row in rows if row.get("train/g_path_length")]
     assert penalties and all(math.isfinite(value) for value in penalties)
-    assert float(torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]["pl_mean"]) > 0
+    state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+    assert float(state[PATH_LENGTH_MEAN]) > 0
 
 
 def test_r1_on_the_stylegan2_discriminator_matches_finite_differences_in_float64() -> None:

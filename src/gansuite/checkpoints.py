@@ -1,4 +1,5 @@
-"""Reading checkpoints without running code from them, and saying how a checkpoint's weights differ from a network's.
+"""Reading checkpoints without running code from them (in today's names, whichever version wrote them), and saying
+how a checkpoint's weights differ from a network's.
 
 Checkpoints are read with `torch.load(weights_only=True)`: they hold tensors and plain containers only (the stored
 config is a resolved dict, the generators' recipes plain values), so a checkpoint file can never run code when
@@ -20,12 +21,38 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
     if not path.is_file():
         raise ConfigError(f"checkpoint {path} does not exist: pass ckpt_path=<run dir>/checkpoints/last.ckpt")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # zip errors, unpickling errors, EOF: all mean the file is not a sound checkpoint
         reason = str(error).strip().splitlines()[0].split(". ")[0] if str(error).strip() else type(error).__name__
         raise ConfigError(
             f"cannot read checkpoint {path}, it is truncated or not a checkpoint ({reason}): pass another checkpoint"
         ) from error
+    return upgrade_checkpoint(checkpoint) if isinstance(checkpoint, dict) else checkpoint
+
+
+#: StyleGAN2's `model.pl_*` keys, before the path-length penalty became a generator regularizer (2026-12).
+PATH_LENGTH_KEYS = {"pl_weight": "weight", "pl_every": "every", "pl_decay": "decay", "pl_batch_shrink": "batch_shrink"}
+
+
+def upgrade_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:
+    """`checkpoint` in today's names, changed in place: what an earlier gansuite wrote loads, resumes and samples
+    (tests/test_checkpoint_upgrade.py keeps such a checkpoint). StyleGAN2's path-length settings `model.pl_*` move
+    to `generator_regularizers.path_length` and its running mean `pl_mean` to that regularizer's buffer; with
+    pl_weight 0 (off) neither remains."""
+    state = checkpoint.get("state_dict", {})
+    config = checkpoint.get("gansuite", {}).get("config", {})
+    model = config.get("model", {})
+    if "pl_mean" not in state and "pl_weight" not in model:
+        return checkpoint
+    settings = {new: model.pop(old) for old, new in PATH_LENGTH_KEYS.items() if old in model}
+    mean = state.pop("pl_mean", None)
+    if settings.get("weight", 1.0) == 0:
+        return checkpoint
+    if config:
+        config["generator_regularizers"] = {"path_length": {"_target_": "gansuite.regularizers.PathLength", **settings}}
+    if mean is not None:
+        state["generator_regularizers.path_length.mean"] = mean
+    return checkpoint
 
 
 def weights_under(state: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:

@@ -1,9 +1,11 @@
-"""Discriminator regularizers: terms added to D's loss in its update (R1, R2, gradient penalties, LeCam, bCR).
+"""Regularizers: terms added to the discriminator's loss (R1, R2, gradient penalties, LeCam, bCR: the
+`regularizers=` group, each seeing a CriticBatch) or to the generator's (StyleGAN2's path length: the
+`generator_regularizers=` group, each seeing a GeneratorBatch).
 
-Like the losses they see tensors and a callable critic, never networks, so each is checked alone against a
-closed form or a float64 finite-difference reference. Every regularizer shares one wrapper (`Regularizer.forward`)
-for its weight, the weight's schedule over training and StyleGAN2's lazy interval; subclasses only say what the
-unweighted penalty is.
+Like the losses they see tensors and callables, never networks, so each is checked alone against a closed form or
+a float64 finite-difference reference. Every regularizer shares one wrapper (`Regularizer.forward`) for its weight,
+the weight's schedule over training and StyleGAN2's lazy interval; subclasses only say what the unweighted penalty
+is. A new one is a subclass here and a YAML file in conf/regularizers/ (or conf/generator_regularizers/).
 """
 
 import math
@@ -40,16 +42,35 @@ class CriticBatch:
     progress: float
 
 
+@dataclass
+class GeneratorBatch:
+    """What a generator regularizer may look at in one generator update."""
+
+    #: Fresh latents for n samples (the generator's input, or StyleGAN2's per-layer ws), with their graph if any.
+    latents: Callable[[int], Tensor]
+    #: Latents -> images, differentiable (the path-length penalty differentiates the images by the latents).
+    synthesize: Callable[[Tensor], Tensor]
+    #: The size of the training batch (a regularizer may use a fraction of it).
+    batch_size: int
+    #: Generator updates done before this one (0-based): lazy intervals count these.
+    step: int
+    #: Share of the training budget done, 0..1: weight schedules read it.
+    progress: float
+
+
 class Regularizer(nn.Module):
-    """A term added to the discriminator's loss. Subclasses implement `penalty(batch)` (unweighted); forward
-    applies the weight, its schedule and the lazy interval.
+    """A term added to one player's loss. Subclasses implement `penalty(batch)` (unweighted); forward applies the
+    weight, its schedule and the lazy interval.
 
     `every` > 1 is StyleGAN2's lazy regularization (Karras et al. 2020): the penalty is computed only on every
-    `every`-th discriminator step and multiplied by `every`, so its expected contribution is unchanged while
-    the costly double backward runs a fraction of the time. `schedule="cosine"` anneals the weight from `weight`
+    `every`-th update of its player and multiplied by `every`, so its expected contribution is unchanged while
+    the costly double backward runs a fraction of the time (the player's optimizer is adjusted for the interval:
+    gansuite.modules.optimizers.adjust_for_lazy_interval). `schedule="cosine"` anneals the weight from `weight`
     to `final_weight` over training along half a cosine, as R3GAN (Huang et al. 2024) anneals its gamma.
     """
 
+    #: The player whose loss it joins: "discriminator" (a CriticBatch) or "generator" (a GeneratorBatch).
+    player: str = "discriminator"
     #: True when it makes a Wasserstein critic meaningful (WGAN-GP's penalty enforces a 1-Lipschitz critic).
     lipschitz: bool = False
 
@@ -81,18 +102,19 @@ class Regularizer(nn.Module):
         """The weight `progress` (0..1, clamped) of the way through training."""
         return anneal(self.schedule, self.weight, self.final_weight, progress)
 
-    def forward(self, batch: CriticBatch) -> Tensor | None:
-        """None on the steps a lazy regularizer skips (batch.step % every != 0); else
+    def forward(self, batch: CriticBatch | GeneratorBatch) -> Tensor | None:
+        """None on the steps a lazy regularizer skips (batch.step % every != 0) and at weight 0; else
         weight_at(progress) * every * penalty(batch) (StyleGAN2's lazy regularization: every k steps, scaled by k).
         """
-        if batch.step % self.every != 0:
+        weight = self.weight_at(batch.progress)
+        if batch.step % self.every != 0 or weight == 0:  # weight 0 is off: nothing computed
             return None
         penalty = self.penalty(batch)
         self.last_penalty = penalty.detach()
-        return self.weight_at(batch.progress) * self.every * penalty
+        return weight * self.every * penalty
 
-    def penalty(self, batch: CriticBatch) -> Tensor:
-        """The unweighted penalty, a scalar with a graph back to the critic's parameters."""
+    def penalty(self, batch: CriticBatch | GeneratorBatch) -> Tensor:
+        """The unweighted penalty, a scalar with a graph back to its player's parameters."""
         raise NotImplementedError
 
     def extra_repr(self) -> str:
@@ -305,11 +327,54 @@ class BalancedConsistency(Regularizer):
 def path_lengths(images: Tensor, ws: Tensor, noise: Tensor | None = None) -> Tensor:
     """StyleGAN2's path lengths (Karras et al. 2020, eq. 4): per sample, |J_w^T y| with J the Jacobian of the images
     with respect to the ws and y ~ N(0, I) / sqrt(H W) (`noise`, drawn when None), the norm taken over w's dimensions
-    and averaged over the layers' ws (as the official code). `images` must come from `ws` with a graph; the result
-    keeps one for the penalty's backward."""
+    and, for per-layer ws (N, layers, w_dim), averaged over the layers (as the official code); flat latents (N, D)
+    have one. `images` must come from `ws` with a graph; the result keeps one for the penalty's backward."""
     if noise is None:
-        noise = torch.randn_like(images) / math.sqrt(images.shape[2] * images.shape[3])
+        noise = torch.randn_like(images) / math.sqrt(images[0, 0].numel())
     (gradient,) = torch.autograd.grad((images * noise).sum(), ws, create_graph=True)
     # In (at least) float32, as input_gradients: squares and a square root lose the signal in bfloat16.
     gradient = gradient.to(torch.promote_types(gradient.dtype, torch.float32))
-    return gradient.square().sum(dim=2).mean(dim=1).sqrt()
+    squares = gradient.square().sum(dim=-1)
+    return (squares.mean(dim=1) if squares.dim() == 2 else squares).sqrt()
+
+
+class PathLength(Regularizer):
+    """StyleGAN2's path-length regularization of the generator (Karras et al. 2020, sec. 3.2), as
+    stylegan2-ada-pytorch's loss: a fraction of a batch (1 / `batch_shrink`) of fresh latents gives path lengths a
+    (`path_lengths`); the penalty is mean((a - mean_a)^2), mean_a the lengths' running mean (moved by `decay` each
+    time it is computed), a buffer so a resumed run continues it. Config-f: weight 2, every 4, decay 0.01, half a
+    batch. It makes a fixed-size step in latent space change the image by a fixed amount, which the paper links to
+    smoother, better-conditioned generators."""
+
+    player = "generator"
+    mean: Tensor
+
+    def __init__(
+        self,
+        weight: float = 2.0,
+        every: int = 4,
+        decay: float = 0.01,
+        batch_shrink: int = 2,
+        schedule: str = "constant",
+        final_weight: float | None = None,
+    ) -> None:
+        if not 0 < decay <= 1 or batch_shrink < 1:
+            raise ConfigError(
+                f"PathLength decay must be in (0, 1] (config-f: 0.01) and batch_shrink >= 1 (config-f: 2), got "
+                f"{decay} and {batch_shrink}"
+            )
+        super().__init__(weight, every, schedule, final_weight)
+        self.decay, self.batch_shrink = float(decay), batch_shrink
+        self.register_buffer("mean", torch.zeros(()))
+
+    def penalty(self, batch: GeneratorBatch) -> Tensor:
+        latents = batch.latents(max(1, batch.batch_size // self.batch_shrink))
+        if not latents.requires_grad:  # plain noise: the lengths are taken with respect to it
+            latents.requires_grad_(True)
+        lengths = path_lengths(batch.synthesize(latents), latents)
+        with torch.no_grad():
+            self.mean.lerp_(lengths.mean().float(), self.decay)
+        return (lengths - self.mean).square().mean()
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, decay={self.decay}, batch_shrink={self.batch_shrink}"

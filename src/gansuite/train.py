@@ -32,7 +32,7 @@ def build_trainer(cfg: DictConfig, module: AdversarialModule, callbacks: list[Ca
     loggers = [instantiate(c) for c in cfg.logger.values()] if cfg.get("logger") else False
     return instantiate(
         cfg.trainer,
-        max_steps=cfg.steps * module.optimizer_steps_per_generator_update,
+        max_steps=module.optimizer_steps_for(cfg.steps),
         callbacks=callbacks,
         logger=loggers,
     )

@@ -54,7 +54,7 @@ class DivergenceGuard(Callback):
             return
         if bad_loss is not None:
             step, name, _ = bad_loss
-            update = (step - 1) // pl_module.optimizer_steps_per_generator_update + 1  # the update in progress
+            update = pl_module.generator_updates_at(step - 1) + 1  # the update in progress
             what = f"{name} became NaN or Inf at generator update {update}"
         else:
             what = f"a parameter became NaN or Inf by generator update {pl_module.generator_updates}"

@@ -1,10 +1,11 @@
 """The adversarial base of every model family: what all of them share, so a fix here reaches them all.
 
 It owns the generator-update clock (`steps=` and every `every_n_updates` count generator updates, while Lightning's
-global_step counts optimizer steps), the discriminator's objective (loss, `regularizers=` terms and `augment=` of its
-inputs: `discriminator_objective`) and the generator's adversarial term (`adversarial_generator_loss`), learning-rate
-schedules, the sync-free loss logging, eval-mode sampling, the generator EMA, optimizer building (fused on CUDA),
-channels_last and torch.compile, and the check that a checkpoint fits before it loads.
+global_step counts optimizer steps: `optimizer_steps_for` and `generator_updates_at` are the one conversion), holds
+both players' objective (gansuite.objective: loss, `regularizers=`, `generator_regularizers=`, `augment=`, the class
+loss) and calls it on that clock, and keeps learning-rate schedules, the sync-free loss logging, eval-mode sampling,
+the generator EMA, optimizer building (fused on CUDA, adjusted for lazy regularization), channels_last and
+torch.compile, and the check that a checkpoint fits before it loads.
 A family owns its networks and one `training_step`. Adding one is a subclass and a config file:
 
     class Pix2Pix(AdversarialModule):
@@ -35,7 +36,6 @@ tensor value.
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from typing import Any
 
 import torch
@@ -47,10 +47,11 @@ from gansuite.augment import DiscriminatorAugment
 from gansuite.checkpoints import state_difference
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
-from gansuite.losses import AdversarialLoss, discriminator_class_loss, generator_class_loss
-from gansuite.modules.optimizers import OptimizerFactory, build_optimizer
+from gansuite.losses import AdversarialLoss
+from gansuite.modules.optimizers import OptimizerFactory, adjust_for_lazy_interval, build_optimizer
 from gansuite.nets.recipes import network_recipe
-from gansuite.regularizers import CriticBatch, Regularizer
+from gansuite.objective import AdversarialObjective, lazy_interval, with_labels
+from gansuite.regularizers import Regularizer
 from gansuite.schedules import OptimizerSchedule, ema_beta
 
 
@@ -67,18 +68,6 @@ def eval_mode(*networks: nn.Module) -> Iterator[None]:
     finally:
         for network, mode in zip(networks, modes, strict=True):
             network.train(mode)
-
-
-def with_labels(network: Callable[..., Tensor], labels: Tensor | None) -> Callable[[Tensor], Tensor]:
-    """`network` as a callable of its inputs alone: a conditional network with `labels` bound, else itself."""
-    return network if labels is None else partial(network, labels=labels)
-
-
-def scores_and_class_logits(critic: nn.Module, x: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor | None]:
-    """`critic`'s scores of `x` and, for an auxiliary-classifier critic, its class logits (else None)."""
-    if labels is None:
-        return critic(x), None
-    return critic.scores_and_class_logits(x, labels)
 
 
 def check_fits(checkpoint: dict[str, Any], module: nn.Module) -> None:
@@ -110,6 +99,8 @@ class AdversarialModule(LightningModule):
     """
 
     optimizer_steps_per_generator_update: int
+    #: Whether the family makes its samples from noise, so `generator_regularizers` (path length) apply.
+    takes_generator_regularizers: bool = False
 
     def __init__(
         self,
@@ -126,16 +117,13 @@ class AdversarialModule(LightningModule):
         num_classes: int | None = None,
         class_loss_weight: float = 1.0,
         class_loss_on_fakes: bool = False,
+        generator_regularizers: dict[str, Regularizer] | None = None,
     ) -> None:
-        """`regularizers` (the `regularizers=` group) add their terms to every discriminator loss that
-        `discriminator_objective` builds, and `augment` (the `augment=` group) transforms every input of the
-        discriminator there; `schedule_g`/`schedule_d` move the optimizers' learning rates over training.
-        `num_classes`: the classes of labelled data (from the datamodule), for families that condition on them;
-        `class_loss_weight`: the weight of an auxiliary classifier's cross-entropy (ACGAN) in both players' losses;
-        the discriminator's is on the real batch, and on the fakes too with `class_loss_on_fakes` (Odena et al.'s
-        objective; off by default, as StudioGAN's ACGAN: classifying its own fakes lets D and G agree on a permuted
-        class, measured on MNIST in docs/benchmarks.md).
-        """
+        """The loss, `regularizers` (the `regularizers=` group), `generator_regularizers` (the
+        `generator_regularizers=` group: families with `takes_generator_regularizers`), `augment` (the `augment=`
+        group) and the class loss settings make `self.objective` (gansuite.objective.AdversarialObjective);
+        `schedule_g`/`schedule_d` move the optimizers' learning rates over training. `num_classes`: the classes of
+        labelled data (from the datamodule), for families that condition on them."""
         super().__init__()
         self.automatic_optimization = False
         self.loss = loss
@@ -143,14 +131,22 @@ class AdversarialModule(LightningModule):
         self.data_shape = tuple(data_shape)
         if channels_last and len(self.data_shape) != 3:
             raise ConfigError(f"model.channels_last=true needs image data, got data of shape {self.data_shape}")
-        # Submodules, so their state (LeCam's anchors, ADA's p) travels in checkpoints.
+        # Submodules, so their state (LeCam's anchors, ADA's p, the path-length mean) travels in checkpoints.
         self.regularizers = nn.ModuleDict(regularizers or {})
+        self.generator_regularizers = nn.ModuleDict(generator_regularizers or {})
+        if self.generator_regularizers and not self.takes_generator_regularizers:
+            raise ConfigError(
+                f"{type(self).__name__} has no noise-driven generator to regularize: set generator_regularizers=[]"
+            )
         if augment is not None and augment.needs_images and len(self.data_shape) != 3:
             raise ConfigError(
                 f"augment={type(augment).__name__} needs image data, got data of shape {self.data_shape}: use "
                 "augment=instance_noise or augment=null for point data"
             )
         self.augment = augment
+        self.objective = AdversarialObjective(
+            loss, self.regularizers, self.generator_regularizers, augment, class_loss_weight, class_loss_on_fakes
+        )
         self.schedules = {"g": schedule_g or OptimizerSchedule(), "d": schedule_d or OptimizerSchedule()}
         # By role ("g", "d"): building the optimizers again (a second fit) replaces them.
         self.scheduled_optimizers: dict[str, tuple[torch.optim.Optimizer, OptimizerSchedule]] = {}
@@ -161,9 +157,6 @@ class AdversarialModule(LightningModule):
         self.ema_of: str | None = None
         self.images_per_generator_update = 0
         self.num_classes = num_classes
-        if not class_loss_weight >= 0:
-            raise ConfigError(f"model.class_loss_weight must be >= 0 (ACGAN uses 1), got {class_loss_weight}")
-        self.class_loss_weight, self.class_loss_on_fakes = class_loss_weight, class_loss_on_fakes
         self.latest_losses: dict[str, Tensor | float] = {}
         self.train_started_at, self.wall_seconds_before = time.perf_counter(), 0.0
         self.generator_recipes: dict[str, dict[str, Any]] = {}
@@ -196,16 +189,34 @@ class AdversarialModule(LightningModule):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["wall_seconds"] = self.wall_seconds
 
+    def optimizer_steps_for(self, generator_updates: int) -> int:
+        """Lightning's optimizer steps (max_steps, global_step) of `generator_updates` generator updates: the one
+        conversion from the suite's clock to Lightning's; `generator_updates_at` is its inverse."""
+        return generator_updates * self.optimizer_steps_per_generator_update
+
+    def generator_updates_at(self, optimizer_steps: int) -> int:
+        """The generator updates completed within `optimizer_steps` optimizer steps."""
+        return optimizer_steps // self.optimizer_steps_per_generator_update
+
     @property
     def generator_updates(self) -> int:
         """Generator updates made so far: Lightning's global_step counts every optimizer step, so this survives a
         resume without state of its own."""
-        return self.global_step // self.optimizer_steps_per_generator_update
+        return self.generator_updates_at(self.global_step)
+
+    @property
+    def budget_updates(self) -> int | None:
+        """The `steps` budget in generator updates; None outside a fit with a step budget."""
+        try:
+            max_steps = self.trainer.max_steps
+        except RuntimeError:  # not attached to a Trainer (a module built for sampling or a unit test)
+            return None
+        return None if max_steps is None or max_steps <= 0 else self.generator_updates_at(max_steps)
 
     @property
     def completed_generator_update(self) -> int | None:
         """The generator-update count when the batch that just ran completed a generator update, else None."""
-        if self.global_step == 0 or self.global_step % self.optimizer_steps_per_generator_update:
+        if self.global_step == 0 or self.global_step != self.optimizer_steps_for(self.generator_updates):
             return None
         return self.generator_updates
 
@@ -227,68 +238,19 @@ class AdversarialModule(LightningModule):
             return 0.0
         return min(self.global_step / max_steps, 1.0)
 
-    # The discriminator's side of every family.
+    # Both players' objective (gansuite.objective), on the module's clock.
     def discriminator_objective(
         self, critic: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None = None
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        """The loss of `critic` on a real and a fake batch: both through the augmentation when on, the adversarial
-        loss, and each regularizer's term (None on the steps a lazy one skips). Returns the total and the named terms
-        to log. ADA's p and instance noise's sigma follow the real scores and the progress here.
-
-        A conditional critic (gansuite.nets.conditional) scores both batches with `labels` (the fakes were made for
-        the real batch's labels, so a penalty between real and fake points compares one class); the regularizers see
-        it with the labels bound. An auxiliary classifier (ACGAN) adds `class_loss_weight` times its cross-entropy
-        on the real batch (and on the fakes with `class_loss_on_fakes`); TAC-GAN's twin its cross-entropy on the
-        fakes (gansuite.losses.discriminator_class_loss)."""
-        if self.augment is not None:
-            real, fake = self.augment(real), self.augment(fake)
-        real_scores, real_logits = scores_and_class_logits(critic, real, labels)
-        fake_scores, fake_logits = scores_and_class_logits(critic, fake, labels)
-        loss = self.loss.discriminator_loss(real_scores, fake_scores)
-        terms: dict[str, Tensor] = {}
-        if real_logits is not None:
-            class_loss = discriminator_class_loss(real_logits, fake_logits, labels, self.class_loss_on_fakes)
-            terms["train/d_class_loss"] = self.class_loss_weight * class_loss
-            loss = loss + terms["train/d_class_loss"]
-        if self.regularizers:
-            # The eager forward: torch.compile's backward cannot be differentiated again (create_graph).
-            batch = CriticBatch(
-                with_labels(critic.forward, labels),
-                real.detach(),
-                fake.detach(),
-                real_scores,
-                fake_scores,
-                self.discriminator_updates,
-                self.progress,
-            )
-            for name, regularizer in self.regularizers.items():
-                term = regularizer(batch)
-                if term is not None:
-                    terms[f"train/{name}"] = term
-                    loss = loss + term
-        if self.augment is not None:
-            self.augment.update(real_scores.detach(), self.progress)
-            terms |= self.augment.log_values()
-        return loss, terms
+        """`critic`'s loss on a real and a fake batch and the named terms to log (AdversarialObjective's
+        discriminator_loss at this discriminator update and progress)."""
+        return self.objective.discriminator_loss(critic, real, fake, labels, self.discriminator_updates, self.progress)
 
     def adversarial_generator_loss(
         self, critic: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None = None
     ) -> Tensor:
-        """The generator's adversarial loss on `critic`'s view of `fake` (through the augmentation when on, so the
-        generator learns through it); relativistic losses also read the scores of `real`, a constant for G. With an
-        auxiliary classifier, plus `class_loss_weight` times its class term on the fakes' intended labels
-        (gansuite.losses.generator_class_loss)."""
-        if self.augment is not None:
-            real, fake = self.augment(real), self.augment(fake)
-        real_scores = None
-        if self.loss.relativistic:
-            with torch.no_grad():
-                real_scores = with_labels(critic, labels)(real)
-        fake_scores, fake_logits = scores_and_class_logits(critic, fake, labels)
-        loss = self.loss.generator_loss(fake_scores, real_scores)
-        if fake_logits is not None:
-            loss = loss + self.class_loss_weight * generator_class_loss(fake_logits, labels)
-        return loss
+        """The generator's adversarial (and class) term on `critic`'s view of `fake` (AdversarialObjective's)."""
+        return self.objective.generator_loss(critic, real, fake, labels)
 
     def end_batch(self, losses: dict[str, Tensor | float]) -> None:
         """What every training_step ends with. Keeps the latest value of each loss (device tensors, detached) and
@@ -368,9 +330,13 @@ class AdversarialModule(LightningModule):
     # Speed: optimizers, memory layout, compilation.
     def build_optimizer(self, factory: OptimizerFactory, *networks: nn.Module) -> torch.optim.Optimizer:
         """`factory` over the parameters of `networks`, fused on CUDA when the optimizer has a fused kernel; when
-        `factory` is `optimizer_g` or `optimizer_d`, the optimizer follows `schedule_g` or `schedule_d`."""
+        `factory` is `optimizer_g` or `optimizer_d`, the optimizer is adjusted for its player's lazy regularizers
+        (`adjust_for_lazy_interval`) and follows `schedule_g` or `schedule_d`."""
         optimizer = build_optimizer(factory, [p for network in networks for p in network.parameters()])
         role = "g" if factory is self.optimizer_g else "d" if factory is self.optimizer_d else None
+        if role is not None:
+            regularizers = self.generator_regularizers if role == "g" else self.regularizers
+            adjust_for_lazy_interval(optimizer, lazy_interval(regularizers))
         if role is not None and self.schedules[role] != OptimizerSchedule():
             self.scheduled_optimizers[role] = (optimizer, self.schedules[role])
         return optimizer
@@ -400,11 +366,10 @@ class AdversarialModule(LightningModule):
         check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback
         self.wall_seconds_before = float(checkpoint.get("wall_seconds", 0.0))  # 0 for checkpoints of older versions
         # Lightning would restore a finished run and exit without a word: say that there is nothing left to train.
-        per_update, max_steps = self.optimizer_steps_per_generator_update, self.trainer.max_steps
-        if 0 < max_steps <= checkpoint["global_step"]:
-            updates = checkpoint["global_step"] // per_update
+        budget = self.budget_updates
+        if budget is not None and self.optimizer_steps_for(budget) <= checkpoint["global_step"]:
+            updates = self.generator_updates_at(checkpoint["global_step"])
             raise ConfigError(
-                f"the checkpoint is at generator update {updates}, already at or past steps="
-                f"{max_steps // per_update}: nothing to train; pass a larger budget, e.g. "
-                f"steps={2 * updates}, to continue it"
+                f"the checkpoint is at generator update {updates}, already at or past steps={budget}: nothing to "
+                f"train; pass a larger budget, e.g. steps={2 * updates}, to continue it"
             )

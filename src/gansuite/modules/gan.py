@@ -15,12 +15,16 @@ from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 from gansuite.losses import feature_matching_loss
-from gansuite.modules.base import AdversarialModule, with_labels
+from gansuite.modules.base import AdversarialModule
 from gansuite.nets import check_conditioning
 from gansuite.nets.spectral import is_spectrally_normalized
+from gansuite.objective import with_labels
+from gansuite.regularizers import GeneratorBatch
 
 
 class GAN(AdversarialModule):
+    takes_generator_regularizers = True
+
     def __init__(
         self,
         generator: Callable[..., nn.Module],
@@ -41,7 +45,7 @@ class GAN(AdversarialModule):
         AdversarialModule."""
         super().__init__(**base)
         self.conditional = check_conditioning(conditioning, self.num_classes)
-        if conditioning == "tac" and self.class_loss_on_fakes:
+        if conditioning == "tac" and self.objective.class_loss_on_fakes:
             raise ConfigError(
                 "model.class_loss_on_fakes=true is ACGAN's objective; model.conditioning=tac trains its twin "
                 "classifier on the fakes instead: set model.class_loss_on_fakes=false"
@@ -110,24 +114,42 @@ class GAN(AdversarialModule):
 
         if generator_turn:
             self.toggle_optimizer(opt_g)  # no gradients for D's weights in the generator's backward
-            g_loss = self.generator_loss(real, fake, labels)
+            g_loss, g_terms = self.generator_loss(real, fake, labels)
             opt_g.zero_grad(set_to_none=True)
             self.manual_backward(g_loss)
             opt_g.step()
             self.untoggle_optimizer(opt_g)
+            losses |= g_terms
             losses["train/g_loss"] = outputs["g_loss"] = g_loss.detach()
         self.end_batch(losses)
         return outputs
 
-    def generator_loss(self, real: Tensor, fake: Tensor, labels: Tensor | None = None) -> Tensor:
+    def generator_loss(
+        self, real: Tensor, fake: Tensor, labels: Tensor | None = None
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """The generator's loss (adversarial, class, feature matching, `generator_regularizers`) and its named
+        regularizer terms to log."""
         g_loss = self.adversarial_generator_loss(self.discriminator, real, fake, labels)
-        if not self.feature_matching:
-            return g_loss
-        features = with_labels(self.discriminator.features, labels)
-        with torch.no_grad():
-            real_features = features(real)
-        fake_features = features(fake)
-        return g_loss + self.feature_matching * feature_matching_loss(real_features, fake_features)
+        if self.feature_matching:
+            features = with_labels(self.discriminator.features, labels)
+            with torch.no_grad():
+                real_features = features(real)
+            fake_features = features(fake)
+            g_loss = g_loss + self.feature_matching * feature_matching_loss(real_features, fake_features)
+        if not self.generator_regularizers:
+            return g_loss, {}
+        latents, synthesize = self.latent_path(labels)
+        batch = GeneratorBatch(latents, synthesize, real.shape[0], self.generator_updates, self.progress)
+        return self.objective.generator_regularization(g_loss, batch)
+
+    def latent_path(self, labels: Tensor | None) -> tuple[Callable[[int], Tensor], Callable[[Tensor], Tensor]]:
+        """What generator regularizers differentiate: fresh latents for n samples, and latents -> images (for
+        the first n of `labels` when conditional). Here the noise and the generator; StyleGAN2 uses its ws."""
+
+        def synthesize(z: Tensor) -> Tensor:
+            return self(z, None if labels is None else labels[: len(z)])
+
+        return self.sample_noise, synthesize
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [

@@ -14,13 +14,14 @@ from gansuite.modules.base import AdversarialModule, check_fits
 
 
 def build_model(cfg: DictConfig, data_shape: tuple[int, ...], num_classes: int | None = None) -> AdversarialModule:
-    """The model of `cfg` (networks sized from `data_shape`, told the data's `num_classes`) with its loss,
-    regularizers and discriminator augmentation: the one place they are wired."""
+    """The model of `cfg` (networks sized from `data_shape`, told the data's `num_classes`) with its loss, both
+    players' regularizers and discriminator augmentation: the one place they are wired."""
     augment = cfg.get("augment")
     return instantiate(
         cfg.model,
         loss=instantiate(cfg.loss),
         regularizers=instantiate(cfg.get("regularizers") or {}),
+        generator_regularizers=instantiate(cfg.get("generator_regularizers") or {}),
         augment=instantiate(augment) if augment else None,
         data_shape=data_shape,
         num_classes=num_classes,

@@ -33,3 +33,18 @@ def build_optimizer(factory: OptimizerFactory, parameters: Iterable[nn.Parameter
     if parameters and parameters[0].is_cuda and accepts_fused(factory):
         return factory(parameters, fused=True)
     return factory(parameters)
+
+
+def adjust_for_lazy_interval(optimizer: torch.optim.Optimizer, every: int) -> None:
+    """StyleGAN2's correction for lazy regularization (Karras et al. 2020, Appendix B; stylegan2-ada-pytorch's
+    training loop): with a regularizer every `every` updates, lr x c and each beta ^ c, c = every / (every + 1). The
+    official code takes the regularizer's step apart from the main one, so its player makes every + 1 optimizer steps
+    per `every` updates; here the term joins the main step, and the same correction keeps the published learning
+    rates and betas meaning what they mean there. Nothing changes for every = 1."""
+    if every == 1:
+        return
+    ratio = every / (every + 1)
+    for group in optimizer.param_groups:
+        group["lr"] = group["lr"] * ratio
+        if "betas" in group:
+            group["betas"] = tuple(beta**ratio for beta in group["betas"])

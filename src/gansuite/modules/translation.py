@@ -70,13 +70,12 @@ class TranslationModule(AdversarialModule):
 
     def decaying_schedulers(self, optimizers: list[torch.optim.Optimizer]) -> list[LambdaLR]:
         """Schedulers of the reference's rule over the `steps` budget, stepped once per batch."""
-        max_steps = self.trainer.max_steps
-        if max_steps is None or max_steps < 0:
+        total = self.budget_updates
+        if total is None:
             raise ConfigError(
                 f"{type(self).__name__}'s learning-rate schedule (constant, then linear to zero) needs a step budget: "
                 "set steps=N (generator updates) or the Trainer's max_steps"
             )
-        total = max_steps // self.optimizer_steps_per_generator_update
         decay = round(total * self.lr_decay_fraction)
         return [LambdaLR(opt, lambda update: linear_decay(update, total, decay)) for opt in optimizers]
 

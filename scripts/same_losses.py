@@ -47,6 +47,7 @@ DEFAULTS = {"old": "???", "runs": ",".join(RUNS), "out": ""}
 def train_losses(checkout: Path, name: str, out: Path) -> list[dict[str, str]]:
     """The CSV rows of run `name` trained by `checkout`'s code in `out`/`name`."""
     run_dir = out / name
+    out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(checkout / "src"), "OMP_NUM_THREADS": "1", "WANDB_MODE": "offline"}
     overrides = [*RUNS[name].split(), *LOGGING.split(), f"hydra.run.dir={run_dir}", f"paths.output_dir={run_dir}"]
     done = subprocess.run(

@@ -176,3 +176,18 @@ def test_bench_frechet_prints_both_implementations_agreeing():
     for row in rows:
         ours, theirs = float(row[4]), float(row[5])
         assert ours > 0 and ours == pytest.approx(theirs, rel=1e-3)  # 4 decimals printed
+
+
+def test_same_losses_refuses_a_folder_that_is_not_a_checkout(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    command = [sys.executable, str(ROOT / "scripts" / "same_losses.py"), f"old={tmp_path}"]
+    done = run_python(command, Path.cwd(), env, HANG_GUARD_S)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "is not a gansuite checkout" in done.stderr
+
+
+@pytest.mark.slow
+def test_same_losses_finds_no_difference_between_a_checkout_and_itself(tmp_path, data_dir):
+    out = run_script("same_losses.py", f"old={ROOT}", "runs=pix2pix", f"out={tmp_path}")
+    row = next(line for line in out.splitlines() if line.startswith("| pix2pix |"))
+    rows, values, worst, only_old, only_new = (cell.strip() for cell in row.strip("|").split("|")[1:])
+    assert rows == "10/10" and int(values) > 0 and float(worst) == 0.0 and only_old == only_new == "-"

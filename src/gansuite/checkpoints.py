@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 
@@ -72,3 +72,22 @@ def state_difference(saved: dict[str, Tensor], current: dict[str, Tensor]) -> st
     if missing or unexpected:
         return f"{(missing or unexpected)[0]} is {'missing from' if missing else 'only in'} the checkpoint"
     return None
+
+
+def check_fits(checkpoint: dict[str, Any], module: nn.Module) -> None:
+    """ConfigError when the checkpoint's weights do not fit `module` (another model, net size or data shape),
+    naming the first difference and what the checkpoint was trained with, instead of load_state_dict's traceback."""
+    difference = state_difference(checkpoint.get("state_dict", {}), module.state_dict())
+    if difference is None:
+        return
+    run = checkpoint.get("gansuite")
+    origin = ""
+    if run is not None:
+        chosen = run.get("choices", {})
+        named = " ".join(f"{group}={chosen[group]}" for group in ("experiment", "model", "data") if group in chosen)
+        model = named or f"model {run['config'].get('model', {}).get('_target_')}"  # runs composed without Hydra's app
+        origin = f"; it was trained with {model} on data of shape {tuple(run['data_shape'])}"
+    raise ConfigError(
+        f"the checkpoint does not fit this model ({difference}){origin}: pass the model and data options of the "
+        "run that wrote it, or drop ckpt_path to start fresh"
+    )

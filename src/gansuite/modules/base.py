@@ -41,18 +41,19 @@ from typing import Any
 import torch
 from lightning import LightningModule
 from torch import Tensor, nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 
 from gansuite.augment import DiscriminatorAugment
-from gansuite.checkpoints import state_difference
+from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
 from gansuite.losses import AdversarialLoss
+from gansuite.modules.ema import averaged_copy
 from gansuite.modules.optimizers import OptimizerFactory, adjust_for_lazy_interval, build_optimizer
 from gansuite.nets.recipes import network_recipe
 from gansuite.objective import AdversarialObjective, lazy_interval, with_labels
 from gansuite.regularizers import Regularizer
-from gansuite.schedules import OptimizerSchedule, ema_beta
+from gansuite.schedules import OptimizerSchedule
 
 
 @contextmanager
@@ -68,25 +69,6 @@ def eval_mode(*networks: nn.Module) -> Iterator[None]:
     finally:
         for network, mode in zip(networks, modes, strict=True):
             network.train(mode)
-
-
-def check_fits(checkpoint: dict[str, Any], module: nn.Module) -> None:
-    """ConfigError when the checkpoint's weights do not fit `module` (another model, net size or data shape),
-    naming the first difference and what the checkpoint was trained with, instead of load_state_dict's traceback."""
-    difference = state_difference(checkpoint.get("state_dict", {}), module.state_dict())
-    if difference is None:
-        return
-    run = checkpoint.get("gansuite")
-    origin = ""
-    if run is not None:
-        chosen = run.get("choices", {})
-        named = " ".join(f"{group}={chosen[group]}" for group in ("experiment", "model", "data") if group in chosen)
-        model = named or f"model {run['config'].get('model', {}).get('_target_')}"  # runs composed without Hydra's app
-        origin = f"; it was trained with {model} on data of shape {tuple(run['data_shape'])}"
-    raise ConfigError(
-        f"the checkpoint does not fit this model ({difference}){origin}: pass the model and data options of the "
-        "run that wrote it, or drop ckpt_path to start fresh"
-    )
 
 
 class AdversarialModule(LightningModule):
@@ -153,7 +135,6 @@ class AdversarialModule(LightningModule):
         self.channels_last = channels_last
         self.compile_networks = compile
         self.ema_generator: AveragedModel | None = None
-        self.ema_half_life: tuple[float, float | None] | None = None
         self.ema_of: str | None = None
         self.images_per_generator_update = 0
         self.num_classes = num_classes
@@ -281,37 +262,14 @@ class AdversarialModule(LightningModule):
         Either a fixed `decay` per update, or StyleGAN's rule: a half-life of `half_life_images` images with the
         optional `rampup` (see gansuite.schedules.ema_beta), so the average spans the same data whatever the batch
         size. A submodule, so checkpoints carry it."""
-        if decay and half_life_images:
-            raise ConfigError(
-                "model.ema_decay and model.ema_half_life_images both set: choose one (a fixed decay per update, or "
-                "a half-life in images) and set the other to null"
-            )
-        if decay and not 0 < decay < 1:
-            raise ConfigError(f"model.ema_decay must be in (0, 1) (e.g. 0.999) or null to turn EMA off, got {decay}")
-        if half_life_images is not None and half_life_images <= 0:
-            raise ConfigError(f"model.ema_half_life_images must be > 0 (e.g. 10000) or null, got {half_life_images}")
-        if decay:
-            average = get_ema_multi_avg_fn(decay)
-        elif half_life_images:
-            self.ema_half_life = (half_life_images, rampup)
-            average = self.average_by_half_life
-        else:
-            return
-        self.ema_generator = AveragedModel(network, multi_avg_fn=average, use_buffers=True)
-        self.ema_generator.requires_grad_(False)
-        # AveragedModel keeps a copy: the name of the averaged network tells checkpoints whose EMA it is.
-        self.ema_of = next(name for name, child in self.named_children() if child is network)
+        self.ema_generator = averaged_copy(network, decay, half_life_images, rampup, self.images_seen)
+        if self.ema_generator is not None:
+            # AveragedModel keeps a copy: the name of the averaged network tells checkpoints whose EMA it is.
+            self.ema_of = next(name for name, child in self.named_children() if child is network)
 
-    def average_by_half_life(self, averages: list[Tensor], currents: list[Tensor], _: Any) -> None:
-        """AveragedModel's update for a half-life in images, called once per group of tensors of one dtype: one lerp
-        with this update's decay; integer buffers (batch norm's counter) are copied, as torch's own EMA does."""
-        if not averages[0].is_floating_point():
-            torch._foreach_copy_(averages, currents)
-            return
-        half_life, rampup = self.ema_half_life
-        images_seen = self.generator_updates * self.images_per_generator_update
-        beta = ema_beta(half_life, rampup, self.images_per_generator_update, images_seen)
-        torch._foreach_lerp_(averages, currents, 1.0 - beta)
+    def images_seen(self) -> tuple[int, int]:
+        """Images per generator update and images seen so far: what an EMA with a half-life in images reads."""
+        return self.images_per_generator_update, self.generator_updates * self.images_per_generator_update
 
     def generate(self, inputs: Tensor, labels: Tensor | None = None) -> Tensor:
         """Outputs of the EMA generator when on, else the generator, for `inputs` (and the `labels` of a conditional

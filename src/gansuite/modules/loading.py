@@ -8,9 +8,9 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from gansuite.checkpoints import read_checkpoint
+from gansuite.checkpoints import check_fits, read_checkpoint
 from gansuite.errors import ConfigError
-from gansuite.modules.base import AdversarialModule, check_fits
+from gansuite.modules.base import AdversarialModule
 
 
 def build_model(cfg: DictConfig, data_shape: tuple[int, ...], num_classes: int | None = None) -> AdversarialModule:

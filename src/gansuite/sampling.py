@@ -88,7 +88,7 @@ def style_mixing_grid(args, style: torch.nn.Module, labels: Tensor | None, out: 
 def write_samples(args: DictConfig) -> Path:
     """Draws what the checked arguments of scripts/sample.py ask for and writes <out>.png and <out>.npz."""
     module, config = load_module(args.ckpt_path, map_location=args.device)
-    if not hasattr(module, "latent_dim"):
+    if module.capabilities.produces != "samples":
         raise ConfigError(
             f"{args.ckpt_path} holds a {type(module).__name__}, which translates images instead of sampling noise: "
             f"use python scripts/translate.py ckpt_path={args.ckpt_path} input=<folder> output=<folder>"

@@ -27,7 +27,7 @@ def translate_folder(
     """Translates every image under `input` into `output`; returns the written files."""
     device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     module, _ = load_module(ckpt_path, map_location=device)
-    if not hasattr(module, "translate") and not hasattr(module, "upscale"):
+    if module.capabilities.produces == "samples":
         raise ConfigError(f"{ckpt_path} holds a {type(module).__name__}, not an image-to-image model like CycleGAN")
     module.to(device)
     source, target = Path(input), Path(output)
@@ -50,7 +50,7 @@ def translate_folder(
     check_writable(target, "output")
     channels, height, width = module.data_shape
     images = ImageFileDomain(files, channels)
-    if hasattr(module, "upscale"):  # images of any size, each alone
+    if module.capabilities.produces == "upscales":  # images of any size, each alone
         for index, path in enumerate(outputs):
             save_image_grid(module.upscale(to_model_range(images[index][None])), path)
         return outputs

@@ -5,11 +5,8 @@ raise the same ConfigError: n_critic < 1 and a Wasserstein loss without a Lipsch
 2-D points or image sizes the DCGAN nets cannot make (nets/dcgan.py), a batch larger than a dataset whose size is
 only known once read (data/batches.py).
 
-Two-domain models (image translation such as CycleGAN) and data are matched by markers on their `_target_`: a
-model class that trains on two domains sets the class attribute `needs_domains = True`; a datamodule class that
-provides two domains has an attribute (or property) named `domains`. A model that needs aligned pairs (pix2pix) also
-sets `needs_pairs = True`, and data of aligned pairs sets `paired = True`. Super-resolution models
-(`needs_low_resolution_pairs = True`) train only on data of (low, high) pairs (`low_resolution_pairs = True`).
+Models and data are matched through their `_target_` classes: what the model class consumes (its `capabilities`,
+gansuite.modules.capabilities) against what the datamodule class provides (its markers: `data_provides`).
 """
 
 import importlib
@@ -21,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError
+from gansuite.modules.capabilities import data_provides
 
 
 def validate(cfg: DictConfig, loading: Callable[[], None] | None = None) -> None:
@@ -161,8 +159,8 @@ def _target(node: DictConfig, group: str) -> Any:
 
 
 def _check_domains(model: Any, data: Any) -> None:
-    needs_sr = bool(getattr(model, "needs_low_resolution_pairs", False))
-    has_sr = bool(getattr(data, "low_resolution_pairs", False))
+    consumes, provides = model.capabilities.consumes, data_provides(data)
+    needs_sr, has_sr = consumes == "resolution_pairs", provides == "resolution_pairs"
     if needs_sr and not has_sr:
         raise ConfigError(
             f"{model.__name__} learns to upscale from (low, high) resolution pairs but {data.__name__} holds none: "
@@ -173,9 +171,8 @@ def _check_domains(model: Any, data: Any) -> None:
             f"{data.__name__} holds (low, high) resolution pairs, which {model.__name__} cannot train on: use "
             "model=srgan or model=srresnet"
         )
-    needs_domains = bool(getattr(model, "needs_domains", False))
-    has_domains = hasattr(data, "domains")
-    if getattr(model, "needs_pairs", False) and not getattr(data, "paired", False):
+    needs_domains, has_domains = consumes in ("domains", "pairs"), provides in ("domains", "pairs")
+    if consumes == "pairs" and provides != "pairs":
         raise ConfigError(
             f"{model.__name__} learns from aligned (input, target) pairs but {data.__name__} holds "
             f"{'unpaired domains' if has_domains else 'a single domain'}: choose paired data, "

@@ -9,6 +9,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from gansuite.data.toy import GaussianMixture
 from gansuite.entry import quoted_for_hydra, user_error
 from gansuite.errors import ConfigError, DataError
+from gansuite.modules.capabilities import Capabilities
 from gansuite.modules.gan import GAN
 from gansuite.train import train
 from gansuite.validation import validate
@@ -21,9 +22,9 @@ class TwoDomainData(GaussianMixture):
 
 
 class TwoDomainModel(GAN):
-    """Carries the marker of a model that needs two unpaired domains."""
+    """Consumes two unpaired domains, as CycleGAN does."""
 
-    needs_domains = True
+    capabilities = Capabilities(consumes="domains", produces="samples")
 
 
 BAD_INPUTS = {

@@ -52,10 +52,8 @@ def what_it_generates(stored: dict) -> str:
     if len(stored["data_shape"]) == 1:
         return "2-D points"
     module_name, _, name = stored["config"]["model"]["_target_"].rpartition(".")
-    model = getattr(importlib.import_module(module_name), name)
-    if getattr(model, "needs_low_resolution_pairs", False):
-        return "upscaled images"
-    return "translations" if getattr(model, "needs_domains", False) else "images"
+    produces = getattr(importlib.import_module(module_name), name).capabilities.produces
+    return {"samples": "images", "translations": "translations", "upscales": "upscaled images"}[produces]
 
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="evaluate")

@@ -48,6 +48,7 @@ from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
 from gansuite.losses import AdversarialLoss
+from gansuite.modules.capabilities import Capabilities
 from gansuite.modules.ema import averaged_copy
 from gansuite.modules.optimizers import OptimizerFactory, adjust_for_lazy_interval, build_optimizer
 from gansuite.nets.recipes import network_recipe
@@ -81,8 +82,8 @@ class AdversarialModule(LightningModule):
     """
 
     optimizer_steps_per_generator_update: int
-    #: Whether the family makes its samples from noise, so `generator_regularizers` (path length) apply.
-    takes_generator_regularizers: bool = False
+    #: What the family trains on and makes (gansuite.modules.capabilities): a GAN's samples by default.
+    capabilities = Capabilities()
 
     def __init__(
         self,
@@ -102,7 +103,7 @@ class AdversarialModule(LightningModule):
         generator_regularizers: dict[str, Regularizer] | None = None,
     ) -> None:
         """The loss, `regularizers` (the `regularizers=` group), `generator_regularizers` (the
-        `generator_regularizers=` group: families with `takes_generator_regularizers`), `augment` (the `augment=`
+        `generator_regularizers=` group: families that produce samples from noise), `augment` (the `augment=`
         group) and the class loss settings make `self.objective` (gansuite.objective.AdversarialObjective);
         `schedule_g`/`schedule_d` move the optimizers' learning rates over training. `num_classes`: the classes of
         labelled data (from the datamodule), for families that condition on them."""
@@ -116,7 +117,7 @@ class AdversarialModule(LightningModule):
         # Submodules, so their state (LeCam's anchors, ADA's p, the path-length mean) travels in checkpoints.
         self.regularizers = nn.ModuleDict(regularizers or {})
         self.generator_regularizers = nn.ModuleDict(generator_regularizers or {})
-        if self.generator_regularizers and not self.takes_generator_regularizers:
+        if self.generator_regularizers and self.capabilities.produces != "samples":
             raise ConfigError(
                 f"{type(self).__name__} has no noise-driven generator to regularize: set generator_regularizers=[]"
             )

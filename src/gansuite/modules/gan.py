@@ -23,8 +23,6 @@ from gansuite.regularizers import GeneratorBatch
 
 
 class GAN(AdversarialModule):
-    takes_generator_regularizers = True
-
     def __init__(
         self,
         generator: Callable[..., nn.Module],

@@ -23,6 +23,7 @@ from torch.optim.lr_scheduler import LambdaLR
 
 from gansuite.errors import ConfigError
 from gansuite.losses import reconstruction_loss
+from gansuite.modules.capabilities import Capabilities
 from gansuite.modules.translation import TranslationModule
 
 DIRECTIONS = ("a2b", "b2a")
@@ -32,7 +33,7 @@ class Pix2Pix(TranslationModule):
     """`generator(data_shape=...)` maps an image of the data's shape to one; `discriminator(data_shape=...)` is
     built for the input and output concatenated along the channels (twice the data's channels)."""
 
-    needs_pairs = True  # gansuite.validation refuses unpaired domains before anything is loaded
+    capabilities = Capabilities(consumes="pairs", produces="translations")
 
     def __init__(
         self,

@@ -23,6 +23,7 @@ from torch import Tensor, nn
 from gansuite.errors import ConfigError
 from gansuite.losses import feature_content_loss, reconstruction_loss
 from gansuite.modules.base import AdversarialModule, eval_mode
+from gansuite.modules.capabilities import Capabilities
 from gansuite.nets import vgg
 
 CONTENTS = ("pixel", "l1", "vgg")
@@ -32,7 +33,7 @@ class SRGAN(AdversarialModule):
     """`generator(channels=..., scale=...)` upscales images of any size; `discriminator(data_shape=...)` scores
     high-resolution crops of the data's shape. `scale` is the data's (`${data.scale}` in the config)."""
 
-    needs_low_resolution_pairs = True  # gansuite.validation refuses other data before anything is loaded
+    capabilities = Capabilities(consumes="resolution_pairs", produces="upscales")
 
     def __init__(
         self,

@@ -17,6 +17,7 @@ from torch.optim.lr_scheduler import LambdaLR
 
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule, eval_mode
+from gansuite.modules.capabilities import Capabilities
 
 
 def linear_decay(update: int, total_updates: int, decay_updates: int) -> float:
@@ -34,7 +35,7 @@ class TranslationModule(AdversarialModule):
     """A subclass builds its networks, says which `directions` it translates and with which network
     (`generator_for`), and writes one training_step that ends with `step_schedulers()`."""
 
-    needs_domains = True  # gansuite.validation refuses single-domain data before anything is loaded
+    capabilities = Capabilities(consumes="domains", produces="translations")
     optimizer_steps_per_generator_update = 2  # one generator step, then one discriminator step
     directions: tuple[str, ...]
 

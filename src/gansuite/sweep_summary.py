@@ -13,8 +13,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from gansuite.files import write_text_atomically
 
@@ -85,15 +84,3 @@ def write_summary(sweep_dir: Path) -> list[dict[str, Any]]:
     lines += ["| " + " | ".join(format_value(row.get(c)) for c in columns) + " |" for row in rows]
     write_text_atomically(sweep_dir / "summary.md", "\n".join(lines) + "\n")
     return rows
-
-
-class SweepSummary(Callback):
-    """Hydra callback: writes the summary table into the sweep directory when the sweep ends."""
-
-    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from gansuite.report import write_report  # imports this module: here, not at the top
-
-        sweep_dir = Path(config.hydra.sweep.dir)
-        rows = write_summary(sweep_dir)
-        report = write_report(sweep_dir)
-        print(f"Sweep summary of {len(rows)} jobs: {sweep_dir / 'summary.md'} (and summary.csv, {report})", flush=True)

@@ -1,4 +1,5 @@
-"""Whole-batch loading from an in-memory tensor: one index per batch instead of one collate per sample.
+"""Whole-batch loading from an in-memory tensor: one index per batch instead of one collate per sample; and the one
+loader of the datasets read from files (`file_loader`).
 
 `tensor_loader` serves a host tensor through a DataLoader; `DeviceBatches` serves a tensor that already lives on
 the training device, drawing the shuffle there too, so a step costs one gather and no worker, host copy or collate.
@@ -77,6 +78,19 @@ def tensor_loader(data: Rows, batch_size: int) -> DataLoader:
     _check_batch_size(data, batch_size)
     sampler = ShuffledBatches(num_rows(data), batch_size, seed=torch.initial_seed())  # seed_everything's seed
     return DataLoader(TensorBatches(data), sampler=sampler, batch_size=None)
+
+
+def file_loader(dataset: Dataset, batch_size: int, num_workers: int) -> DataLoader:
+    """Shuffled full batches of a dataset read from files, decoded by `num_workers` worker processes that live
+    across epochs (none: decoded in the training process)."""
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=True,
+        num_workers=num_workers,
+        persistent_workers=num_workers > 0,
+    )
 
 
 class DeviceBatches:

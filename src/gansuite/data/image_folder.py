@@ -17,6 +17,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms import v2
 
+from gansuite.data.batches import file_loader
 from gansuite.data.images import ImageDataModule
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import DataError
@@ -186,14 +187,7 @@ class ImageFolder(ImageDataModule):
         return len(self.class_names)
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(
-            self.dataset,
-            batch_size=self.batch_size,
-            shuffle=True,
-            drop_last=True,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+        return file_loader(self.dataset, self.batch_size, self.num_workers)
 
     def split_labels(self, train: bool) -> Tensor:
         """Every image's class (the folder has one split, read as the training split)."""

@@ -20,6 +20,7 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
 from gansuite.data import sources
+from gansuite.data.batches import file_loader
 from gansuite.data.image_folder import list_images
 from gansuite.data.images import ImageDataModule, to_model_range
 from gansuite.data.unpaired import ImageFileDomain
@@ -124,14 +125,7 @@ class SuperResolutionData(ImageDataModule):
                 "data.crops_per_image"
             )
         crops = RandomCropPairs(self.train_images, self.crop_size, self.scale, self.flip, length, self.rotate)
-        return DataLoader(
-            crops,
-            batch_size=self.batch_size,
-            shuffle=True,
-            drop_last=True,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+        return file_loader(crops, self.batch_size, self.num_workers)
 
     def test_pairs(self) -> list[tuple[Tensor, Tensor]]:
         """(low, high) uint8 pairs of the test images, high cropped to a multiple of `scale`, in file order."""

@@ -21,6 +21,7 @@ from torchvision.datasets.utils import download_and_extract_archive
 from torchvision.transforms import InterpolationMode, v2
 
 from gansuite.data import sources
+from gansuite.data.batches import file_loader
 from gansuite.data.image_folder import IMAGE_EXTENSIONS
 from gansuite.data.images import ImageDataModule, resize_uint8, to_model_range
 from gansuite.data.pixels import to_uint8
@@ -162,14 +163,7 @@ class UnpairedImages(ImageDataModule):
         return UnalignedPairs(self.domains["trainA"], self.domains["trainB"], self.train_transform())
 
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(
-            self.training_pairs(),
-            batch_size=self.batch_size,
-            shuffle=True,
-            drop_last=True,
-            num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0,
-        )
+        return file_loader(self.training_pairs(), self.batch_size, self.num_workers)
 
     def test_images(self, domain: str) -> Tensor:
         """All test images of domain 'a' or 'b' as uint8 (N, C, image_size, image_size), in file order."""

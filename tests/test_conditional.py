@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from gansuite.data.image_folder import ImageFolder
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
-from gansuite.losses import discriminator_class_loss, generator_class_loss
+from gansuite.losses import CLASS_LOSSES, data_to_data_cross_entropy
 from gansuite.metrics.classifier import ClassifierFeatures, default_weights
 from gansuite.metrics.image_metrics import ImageMetrics, fake_labels, real_image_batches, real_subset_labels
 from gansuite.modules.loading import build_model
@@ -44,7 +44,7 @@ from gansuite import evaluating  # noqa: E402
 from gansuite.commands import sample  # noqa: E402
 
 CONDITIONINGS = ["projection", "acgan", "tac", "concat"]
-CLASSIFIER_HEADS = ("acgan", "tac")
+CLASSIFIER_HEADS = ("acgan", "tac", "reacgan")
 LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan", "rpgan", "ragan"]
 
 
@@ -99,21 +99,51 @@ def test_class_losses_of_acgan_and_tac_against_the_cross_entropy_written_out() -
     real, fake = torch.randn(5, 3, dtype=torch.float64), torch.randn(5, 3, dtype=torch.float64)
     # ACGAN: the classifier on real images (and on the fakes with on_fakes); the generator's term on the fakes.
     expected = negative_log_likelihood(real, labels)
-    torch.testing.assert_close(discriminator_class_loss(real, fake, labels, False), expected, rtol=1e-12, atol=0)
-    both = expected + negative_log_likelihood(fake, labels)
-    torch.testing.assert_close(discriminator_class_loss(real, fake, labels, True), both, rtol=1e-12, atol=0)
     torch.testing.assert_close(
-        generator_class_loss(fake, labels), negative_log_likelihood(fake, labels), rtol=1e-12, atol=0
+        CLASS_LOSSES["acgan"].discriminator(real, fake, labels, False), expected, rtol=1e-12, atol=0
+    )
+    both = expected + negative_log_likelihood(fake, labels)
+    torch.testing.assert_close(CLASS_LOSSES["acgan"].discriminator(real, fake, labels, True), both, rtol=1e-12, atol=0)
+    torch.testing.assert_close(
+        CLASS_LOSSES["acgan"].generator(fake, labels), negative_log_likelihood(fake, labels), rtol=1e-12, atol=0
     )
     # TAC: [:, 0] the classifier, [:, 1] its twin. D: the classifier on real, the twin on fake; G: the first minus
     # the twin on the fakes (Gong et al. 2019, eqs. 8-9).
     real_twin, fake_twin = torch.stack([real, -real], 1), torch.stack([fake, 2 * fake], 1)
     expected = negative_log_likelihood(real, labels) + negative_log_likelihood(2 * fake, labels)
     torch.testing.assert_close(
-        discriminator_class_loss(real_twin, fake_twin, labels, False), expected, rtol=1e-12, atol=0
+        CLASS_LOSSES["tac"].discriminator(real_twin, fake_twin, labels, False), expected, rtol=1e-12, atol=0
     )
     expected = negative_log_likelihood(fake, labels) - negative_log_likelihood(2 * fake, labels)
-    torch.testing.assert_close(generator_class_loss(fake_twin, labels), expected, rtol=1e-12, atol=0)
+    torch.testing.assert_close(CLASS_LOSSES["tac"].generator(fake_twin, labels), expected, rtol=1e-12, atol=0)
+
+
+def test_data_to_data_cross_entropy_is_its_formula_written_sample_by_sample() -> None:
+    """Kang et al. 2021, eq. 6, in float64 with Python loops (tolerance 1e-12). The second setting's margins clamp:
+    positive similarities above m_p count as m_p, negative ones below m_n as m_n."""
+    generator = torch.Generator().manual_seed(0)
+    embeddings = torch.randn(6, 4, dtype=torch.float64, generator=generator)
+    proxies = torch.randn(6, 4, dtype=torch.float64, generator=generator)
+    labels = torch.tensor([0, 1, 0, 2, 1, 1])
+    unit = [row / row.norm() for row in embeddings]
+    unit_proxies = [row / row.norm() for row in proxies]
+    for temperature, margin in ((0.5, 0.98), (1.0, 0.3)):
+        total = 0.0
+        for i in range(6):
+            positive = min(float(unit[i] @ unit_proxies[i]) - margin, 0.0) / temperature
+            negatives = [
+                max(float(unit[i] @ unit[j]) - (1 - margin), 0.0) / temperature
+                for j in range(6)
+                if labels[j] != labels[i]
+            ]
+            total -= positive - math.log(math.exp(positive) + sum(math.exp(n) for n in negatives))
+        loss = data_to_data_cross_entropy(embeddings, proxies, labels, temperature, margin)
+        assert loss.item() == pytest.approx(total / 6, abs=1e-12)
+    both = torch.stack([embeddings, proxies], 1)  # the head's output: embeddings, then the proxies of the labels
+    expected = data_to_data_cross_entropy(embeddings, proxies, labels)
+    torch.testing.assert_close(CLASS_LOSSES["reacgan"].discriminator(both, both, labels, False), expected)
+    torch.testing.assert_close(CLASS_LOSSES["reacgan"].discriminator(both, both, labels, True), 2 * expected)
+    torch.testing.assert_close(CLASS_LOSSES["reacgan"].generator(both, labels), expected)
 
 
 def test_tac_refuses_the_acgan_class_loss_on_fakes(tmp_path: Path) -> None:
@@ -171,9 +201,10 @@ def test_two_labels_with_the_same_inputs_give_different_outputs(arch: str, shape
     zeros, twos = torch.zeros(4, dtype=torch.long), torch.full((4,), 2)
     assert not torch.allclose(generator(z, zeros), generator(z, twos))
     x = torch.randn(4, *shape)
-    if conditioning in CLASSIFIER_HEADS:  # the class logits carry the label: the class loss differs
-        logits = discriminator.scores_and_class_logits(x, zeros)[1]
-        assert not torch.isclose(generator_class_loss(logits, zeros), generator_class_loss(logits, twos))
+    if conditioning in CLASSIFIER_HEADS:  # the label enters the class loss (and ReACGAN's proxies): it differs
+        logits, other = (discriminator.scores_and_class_logits(x, labels)[1] for labels in (zeros, twos))
+        loss = CLASS_LOSSES[conditioning].generator
+        assert not torch.isclose(loss(logits, zeros), loss(other, twos))
     else:
         assert not torch.allclose(discriminator(x, zeros), discriminator(x, twos))
     if arch != "mlp" and conditioning == "projection":  # projection conditions the batch norms of conv generators

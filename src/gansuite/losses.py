@@ -6,6 +6,7 @@ Discriminator regularizers (R1, gradient penalties, LeCam, bCR) live in `gansuit
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -152,23 +153,68 @@ class RelativisticAverageLoss(AdversarialLoss):
         )
 
 
-def discriminator_class_loss(real_logits: Tensor, fake_logits: Tensor, labels: Tensor, on_fakes: bool) -> Tensor:
-    """The cross-entropy the discriminator's class heads learn. ACGAN (logits (N, K)): the classifier's on the real
-    batch, plus its own on the fakes with `on_fakes` (Odena et al.'s objective). TAC-GAN (logits (N, 2, K): the
-    classifier, then its twin; gansuite.nets.conditional): the classifier's on the real batch and the twin's on
-    the fakes."""
-    if real_logits.dim() == 3:
-        return F.cross_entropy(real_logits[:, 0], labels) + F.cross_entropy(fake_logits[:, 1], labels)
-    loss = F.cross_entropy(real_logits, labels)
-    return loss + F.cross_entropy(fake_logits, labels) if on_fakes else loss
+def data_to_data_cross_entropy(
+    embeddings: Tensor, proxies: Tensor, labels: Tensor, temperature: float = 0.5, margin: float = 0.98
+) -> Tensor:
+    """ReACGAN's data-to-data cross-entropy (D2D-CE; Kang et al. 2021, eq. 6) of a batch of embeddings, each with
+    its class proxy: for sample i, with cosine similarities s_iy to its proxy and s_ij to the other samples,
+
+        -log( exp([s_iy - m_p]_- / t) / (exp([s_iy - m_p]_- / t) + sum_{j: y_j != y_i} exp([s_ij - m_n]_+ / t)) )
+
+    m_p = `margin`, m_n = 1 - margin (StudioGAN's ReACGAN: 0.98 and temperature 0.5). Samples of the same class
+    are not negatives (false-negative removal), and the margins stop pulling an embedding already close enough to
+    its proxy and stop pushing ones already far enough from other classes: the easy samples stop dominating the
+    gradient, which the paper finds is what narrows ACGAN's classes."""
+    embeddings, proxies = F.normalize(embeddings, dim=1), F.normalize(proxies, dim=1)
+    positive = ((embeddings * proxies).sum(dim=1) - margin).clamp(max=0) / temperature
+    negative = (embeddings @ embeddings.T - (1 - margin)).clamp(min=0) / temperature
+    other_class = labels[:, None] != labels[None, :]
+    logits = torch.cat([positive[:, None], negative.masked_fill(~other_class, float("-inf"))], dim=1)
+    return (torch.logsumexp(logits, dim=1) - positive).mean()
 
 
-def generator_class_loss(fake_logits: Tensor, labels: Tensor) -> Tensor:
-    """The generator's class term on the fakes' intended labels: ACGAN's cross-entropy of the classifier; TAC-GAN's
-    minus the twin's (Gong et al. 2019, eq. 9), whose gradient cancels the pull towards easy-to-classify images."""
-    if fake_logits.dim() == 3:
-        return F.cross_entropy(fake_logits[:, 0], labels) - F.cross_entropy(fake_logits[:, 1], labels)
-    return F.cross_entropy(fake_logits, labels)
+@dataclass(frozen=True)
+class ClassLoss:
+    """An auxiliary class loss of the discriminator's class output (gansuite.nets.conditional's heads):
+    `discriminator(real_out, fake_out, labels, on_fakes)` is D's, `generator(fake_out, labels)` is G's, both
+    against the labels the batch has or was made for."""
+
+    discriminator: Callable[[Tensor, Tensor, Tensor, bool], Tensor]
+    generator: Callable[[Tensor, Tensor], Tensor]
+
+
+def _cross_entropy_on(real: Tensor, fake: Tensor, labels: Tensor, on_fakes: bool) -> Tensor:
+    loss = F.cross_entropy(real, labels)
+    return loss + F.cross_entropy(fake, labels) if on_fakes else loss
+
+
+def _twin_discriminator(real: Tensor, fake: Tensor, labels: Tensor, on_fakes: bool) -> Tensor:
+    return F.cross_entropy(real[:, 0], labels) + F.cross_entropy(fake[:, 1], labels)
+
+
+def _twin_generator(fake: Tensor, labels: Tensor) -> Tensor:
+    return F.cross_entropy(fake[:, 0], labels) - F.cross_entropy(fake[:, 1], labels)
+
+
+def _data_to_data_generator(fake: Tensor, labels: Tensor) -> Tensor:
+    return data_to_data_cross_entropy(fake[:, 0], fake[:, 1], labels)
+
+
+def _data_to_data_on(real: Tensor, fake: Tensor, labels: Tensor, on_fakes: bool) -> Tensor:
+    loss = data_to_data_cross_entropy(real[:, 0], real[:, 1], labels)
+    return loss + data_to_data_cross_entropy(fake[:, 0], fake[:, 1], labels) if on_fakes else loss
+
+
+#: `model.conditioning` -> its class loss. ACGAN (logits (N, K)): the classifier's cross-entropy on the real batch
+#: (and on the fakes with `on_fakes`, Odena et al.'s objective) for D, on the fakes for G. TAC-GAN (logits (N, 2,
+#: K): the classifier, then its twin): D's classifier on the real batch and its twin on the fakes; G's classifier
+#: term minus the twin's (Gong et al. 2019, eq. 9), whose gradient cancels the pull towards easy-to-classify images.
+#: ReACGAN (N, 2, d: embeddings, then the proxies of the labels): D2D-CE on the real batch for D, on the fakes for G.
+CLASS_LOSSES = {
+    "acgan": ClassLoss(_cross_entropy_on, F.cross_entropy),
+    "tac": ClassLoss(_twin_discriminator, _twin_generator),
+    "reacgan": ClassLoss(_data_to_data_on, _data_to_data_generator),
+}
 
 
 def feature_matching_loss(real_features: Tensor, fake_features: Tensor) -> Tensor:

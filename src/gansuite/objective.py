@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from gansuite.augment import DiscriminatorAugment
 from gansuite.errors import ConfigError
-from gansuite.losses import AdversarialLoss, discriminator_class_loss, generator_class_loss
+from gansuite.losses import CLASS_LOSSES, AdversarialLoss, ClassLoss
 from gansuite.regularizers import CriticBatch, GeneratorBatch, Regularizer
 
 
@@ -79,6 +79,12 @@ class AdversarialObjective:
         self.generator_regularizers = generator_regularizers or {}
         self.augment = augment
         self.class_loss_weight, self.class_loss_on_fakes = class_loss_weight, class_loss_on_fakes
+        self.class_loss: ClassLoss | None = None
+
+    def condition_on(self, conditioning: str) -> None:
+        """Scores a class head by `conditioning`'s loss (gansuite.losses.CLASS_LOSSES: acgan, tac, reacgan); the
+        other conditionings have no class head."""
+        self.class_loss = CLASS_LOSSES.get(conditioning)
 
     def discriminator_loss(
         self, critic: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None, step: int, progress: float
@@ -94,7 +100,7 @@ class AdversarialObjective:
         loss = self.loss.discriminator_loss(real_scores, fake_scores)
         terms: dict[str, Tensor] = {}
         if real_logits is not None:
-            class_loss = discriminator_class_loss(real_logits, fake_logits, labels, self.class_loss_on_fakes)
+            class_loss = self.class_loss.discriminator(real_logits, fake_logits, labels, self.class_loss_on_fakes)
             terms["train/d_class_loss"] = self.class_loss_weight * class_loss
             loss = loss + terms["train/d_class_loss"]
         if self.regularizers:
@@ -122,7 +128,7 @@ class AdversarialObjective:
         fake_scores, fake_logits = scores_and_class_logits(critic, fake, labels)
         loss = self.loss.generator_loss(fake_scores, real_scores)
         if fake_logits is not None:
-            loss = loss + self.class_loss_weight * generator_class_loss(fake_logits, labels)
+            loss = loss + self.class_loss_weight * self.class_loss.generator(fake_logits, labels)
         return loss
 
     def generator_regularization(self, loss: Tensor, batch: GeneratorBatch) -> tuple[Tensor, dict[str, Tensor]]:

@@ -43,6 +43,7 @@ class GAN(AdversarialModule):
         AdversarialModule."""
         super().__init__(**base)
         self.conditional = check_conditioning(conditioning, self.num_classes)
+        self.objective.condition_on(conditioning)
         if conditioning == "tac" and self.objective.class_loss_on_fakes:
             raise ConfigError(
                 "model.class_loss_on_fakes=true is ACGAN's objective; model.conditioning=tac trains its twin "

@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 #: `model.conditioning`: what the labels do in the networks; none builds the unconditional nets.
-CONDITIONINGS = ("none", "concat", "projection", "acgan", "tac")
+CONDITIONINGS = ("none", "concat", "projection", "acgan", "tac", "reacgan")
 #: `generator.conditioning`: auto is batch_norm under projection when the generator has batch norm, else concat.
 GENERATOR_CONDITIONINGS = ("auto", "concat", "batch_norm")
 
@@ -165,6 +165,22 @@ class TwinAuxiliaryClassifierDiscriminator(AuxiliaryClassifierDiscriminator):
         return self.backbone.head(features).squeeze(1), logits
 
 
+class DataToDataDiscriminator(ConditionalDiscriminator):
+    """ReACGAN's discriminator (Kang et al. 2021): the unconditional logit, and from the same features an embedding
+    and the embedding of the label (its proxy), stacked (N, 2, embed_dim), which the model scores with the
+    data-to-data cross-entropy (gansuite.losses.data_to_data_cross_entropy). StudioGAN's ReACGAN: 512 wide."""
+
+    def __init__(self, backbone: nn.Module, num_classes: int, embed_dim: int = 512) -> None:
+        super().__init__(backbone, num_classes)
+        self.embedding = nn.Linear(feature_dim(backbone), embed_dim)
+        self.proxies = nn.Embedding(num_classes, embed_dim)
+
+    def scores_and_class_logits(self, x: Tensor, labels: Tensor) -> tuple[Tensor, Tensor]:
+        features = self.features(x, labels)
+        embeddings = torch.stack([self.embedding(features), self.proxies(labels).to(features.dtype)], dim=1)
+        return self.backbone.head(features).squeeze(1), embeddings
+
+
 def label_maps(labels: Tensor, num_classes: int, like: Tensor) -> Tensor:
     """One-hot labels shaped as extra channels of `like` (N, K, H, W), or extra features (N, K) for flat data."""
     one_hot = F.one_hot(labels, num_classes).to(like.dtype)
@@ -184,5 +200,6 @@ DISCRIMINATOR_WRAPPERS = {
     "projection": ProjectionDiscriminator,
     "acgan": AuxiliaryClassifierDiscriminator,
     "tac": TwinAuxiliaryClassifierDiscriminator,
+    "reacgan": DataToDataDiscriminator,
     "concat": LabelConcatDiscriminator,
 }

@@ -185,9 +185,17 @@ def test_same_losses_refuses_a_folder_that_is_not_a_checkout(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "is not a gansuite checkout" in done.stderr
 
 
-@pytest.mark.slow
-def test_same_losses_finds_no_difference_between_a_checkout_and_itself(tmp_path, data_dir):
-    out = run_script("same_losses.py", f"old={ROOT}", "runs=pix2pix", f"out={tmp_path}")
-    row = next(line for line in out.splitlines() if line.startswith("| pix2pix |"))
-    rows, values, worst, only_old, only_new = (cell.strip() for cell in row.strip("|").split("|")[1:])
-    assert rows == "10/10" and int(values) > 0 and float(worst) == 0.0 and only_old == only_new == "-"
+def test_same_losses_compares_the_losses_both_runs_logged():
+    """The table's numbers from two CSV logs (rows as csv.DictReader reads them); the runs themselves are train.py's,
+    tested elsewhere, and what the script printed for the objective's move is in docs/benchmarks.md."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from same_losses import compare
+
+    old = [{"train/d_loss": "1.0", "train/g_loss": "2.0", "train/r1": "5"}, {"train/d_loss": "1.5", "train/g_loss": ""}]
+    new = [
+        {"train/d_loss": "1.0", "train/g_loss": "2.2", "train/g_pl": "1"},
+        {"train/d_loss": "1.5", "train/g_loss": ""},
+    ]
+    worst, count, only_old, only_new = compare(old, new)
+    assert worst == pytest.approx(0.1, rel=1e-12) and count == 3  # |2 - 2.2| / 2; 2 values in row 0, 1 in row 1
+    assert only_old == ["train/r1"] and only_new == ["train/g_pl"]

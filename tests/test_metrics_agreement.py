@@ -25,12 +25,12 @@ from gansuite.metrics import inception
 from gansuite.metrics.image_metrics import ImageMetrics, real_image_batches, to_uint8
 from gansuite.nets import build_generator
 
-NUM_IMAGES = 64  # per side; Inception at 299x299 on a CPU is what this test spends its time on
+NUM_IMAGES = 40  # per side; Inception at 299x299 on a CPU is what this test spends its time on
 RELATIVE_TOLERANCE = 1e-3
 NUM_CLASSES = 10  # CIFAR-10's
-# The seed of the real subset and the generated labels: with it the 64 real images hold 4 to 9 of each class, so
-# each class has a (rank-deficient, as the 64-image FID is) covariance; the default seed leaves one image of class 0.
-SEED = 12
+# The seed of the real subset and the generated labels: with it the 40 real images hold at least 3 of each class, so
+# each class has a (rank-deficient, as the 40-image FID is) covariance; most seeds leave a class one or two images.
+SEED = 169
 OURS_TO_THEIRS = {
     "fid": "frechet_inception_distance",
     "is": "inception_score_mean",

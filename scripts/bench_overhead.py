@@ -25,7 +25,7 @@ from gansuite.benchmark import build_run, compose_config, device_clock, write_ta
 from gansuite.data.images import random_hflip, to_model_range
 from gansuite.entry import report_user_errors
 from gansuite.modules.optimizers import build_optimizer
-from gansuite.regularizers import CriticBatch
+from gansuite.objective.regularizers import CriticBatch
 from gansuite.train import build_trainer
 
 

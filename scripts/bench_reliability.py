@@ -16,9 +16,9 @@ from PIL import Image
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.data.image_folder import list_images, readable_images
 from gansuite.entry import report_user_errors
-from gansuite.losses import NonSaturatingLoss
 from gansuite.modules.gan import GAN
 from gansuite.nets import build_discriminator, build_generator
+from gansuite.objective.losses import NonSaturatingLoss
 
 
 def celeba_like_jpegs(folder: Path, count: int) -> None:

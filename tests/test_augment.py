@@ -4,8 +4,8 @@ import pytest
 import torch
 from torch import nn
 
-from gansuite.augment import OPS, AdaptiveAugment, DiffAugment, DiscriminatorAugment, InstanceNoise
 from gansuite.errors import ConfigError
+from gansuite.objective.augment import OPS, AdaptiveAugment, DiffAugment, DiscriminatorAugment, InstanceNoise
 
 POLICIES = ["", "color", "translation", "cutout", "color,translation,cutout"]
 

@@ -1,8 +1,9 @@
 """Checkpoints written before a rename still load, sample and resume (gansuite.checkpoints.upgrade_checkpoint).
 
 tests/fixtures/stylegan2_written_before_generator_regularizers.ckpt was written by the code before the path-length
-penalty became a generator regularizer (commit 28f6fa2): a tiny StyleGAN2, 4 generator updates on MNIST at 8 px, with
-`model.pl_every=2` and its running mean as the module's `pl_mean` buffer.
+penalty became a generator regularizer and the objective's modules moved into gansuite.objective (commit 28f6fa2): a
+tiny StyleGAN2, 4 generator updates on MNIST at 8 px, with `model.pl_every=2`, its running mean as the module's
+`pl_mean` buffer, and `_target_: gansuite.losses.NonSaturatingLoss` (and the like) in its run config.
 """
 
 import shutil
@@ -31,6 +32,10 @@ def test_the_old_path_length_settings_and_mean_read_in_todays_names() -> None:
     assert float(checkpoint["state_dict"]["generator_regularizers.path_length.mean"]) == PL_MEAN_THEN
     model = checkpoint["gansuite"]["config"]["model"]
     assert not any(key.startswith("pl_") for key in model)
+    config = checkpoint["gansuite"]["config"]
+    assert config["loss"]["_target_"] == "gansuite.objective.losses.NonSaturatingLoss"
+    assert config["regularizers"]["r1"]["_target_"] == "gansuite.objective.regularizers.R1"
+    assert config["model"]["schedule_g"]["_target_"] == "gansuite.objective.schedules.OptimizerSchedule"
     settings = checkpoint["gansuite"]["config"]["generator_regularizers"]["path_length"]
     assert (settings["weight"], settings["every"], settings["decay"], settings["batch_shrink"]) == (2.0, 2, 0.01, 2)
 

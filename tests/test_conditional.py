@@ -20,7 +20,6 @@ from torch import Tensor, nn
 from gansuite.data.image_folder import ImageFolder
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
-from gansuite.losses import CLASS_LOSSES, data_to_data_cross_entropy
 from gansuite.metrics.classifier import ClassifierFeatures, default_weights
 from gansuite.metrics.image_metrics import ImageMetrics, fake_labels, real_image_batches, real_subset_labels
 from gansuite.modules.loading import build_model
@@ -34,6 +33,7 @@ from gansuite.nets.conditional import (
     TwinAuxiliaryClassifierDiscriminator,
 )
 from gansuite.nets.mlp import MLPDiscriminator
+from gansuite.objective.losses import CLASS_LOSSES, data_to_data_cross_entropy
 from gansuite.train import train
 from gansuite.validation import validate
 

@@ -8,8 +8,8 @@ from hydra.utils import instantiate
 
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError
-from gansuite.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, WassersteinLoss
 from gansuite.modules.loading import build_model
+from gansuite.objective.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, WassersteinLoss
 
 MODELS = ["gan", "dcgan", "wgan"]
 LOSSES = ["minimax", "nonsaturating", "wasserstein", "hinge", "lsgan"]

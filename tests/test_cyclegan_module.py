@@ -8,10 +8,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
-from gansuite.losses import LeastSquaresLoss, WassersteinLoss
 from gansuite.modules.cyclegan import CycleGAN
 from gansuite.modules.image_pool import ImagePool
 from gansuite.modules.translation import linear_decay
+from gansuite.objective.losses import LeastSquaresLoss, WassersteinLoss
 
 
 def test_pool_of_size_zero_passes_images_through() -> None:

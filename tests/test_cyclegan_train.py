@@ -49,14 +49,14 @@ def logged_rows(output_dir: Path) -> list[dict[str, str]]:
 
 def test_config_picks_the_reference_loss_and_translation_grids(tmp_path: Path) -> None:
     cfg = compose_config([*CYCLEGAN, "data=cifar_pair"], tmp_path)
-    assert cfg.loss._target_ == "gansuite.losses.LeastSquaresLoss"
+    assert cfg.loss._target_ == "gansuite.objective.losses.LeastSquaresLoss"
     assert cfg.callbacks.sample_grid._target_ == "gansuite.callbacks.translations.TranslationGrid"
     assert cfg.callbacks.model_checkpoint._target_ == "gansuite.callbacks.checkpoint.GeneratorStepCheckpoint"
     assert not cfg.metrics  # CYCLEGAN's metrics=none; the model's own choice is the translation FID:
     default = compose_config(["model=cyclegan", "data=cifar_pair"], tmp_path)
     assert default.metrics._target_ == "gansuite.callbacks.evaluation.translation_evaluation"
     assert default.metrics.monitor == "val/fid_a2b"
-    assert compose_config([*CYCLEGAN, "loss=hinge"], tmp_path).loss._target_ == "gansuite.losses.HingeLoss"
+    assert compose_config([*CYCLEGAN, "loss=hinge"], tmp_path).loss._target_ == "gansuite.objective.losses.HingeLoss"
     gan = compose_config(["model=dcgan", "data=mnist"], tmp_path)
     assert gan.callbacks.sample_grid._target_ == "gansuite.callbacks.samples.SampleGrid"
 

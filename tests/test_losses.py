@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from gansuite.losses import (
+from gansuite.objective.losses import (
     HingeLoss,
     LeastSquaresLoss,
     MinimaxLoss,

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from gansuite.errors import ConfigError
-from gansuite.regularizers import (
+from gansuite.objective.regularizers import (
     R1,
     R2,
     BalancedConsistency,
@@ -147,11 +147,11 @@ def test_lipschitz_flag_is_set_only_by_wgan_gp():
     )
 
 
-# --- GradientPenalty reproduces the former gansuite.losses.gradient_penalty ---
+# --- GradientPenalty reproduces the former gansuite.objective.losses.gradient_penalty ---
 
 
 def former_gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:
-    """The body of the deleted `gansuite.losses.gradient_penalty`, kept here as the reference."""
+    """The body of the deleted `gansuite.objective.losses.gradient_penalty`, kept here as the reference."""
     alpha = torch.rand(real.shape[0], *([1] * (real.dim() - 1)), device=real.device, dtype=real.dtype)
     interpolates = (alpha * real.detach() + (1.0 - alpha) * fake.detach()).requires_grad_(True)
     scores = critic(interpolates)

@@ -15,7 +15,7 @@ def test_cifar10_experiments_hold_studiogan_settings(tmp_path, name, loss, n_cri
     cfg = compose_config([f"experiment={name}"], tmp_path)
     assert cfg.task_name == name and cfg.steps == steps
     assert cfg.data.name == "cifar10" and cfg.data.batch_size == 64 and cfg.data.random_flip
-    assert cfg.loss._target_ == f"gansuite.losses.{loss}"
+    assert cfg.loss._target_ == f"gansuite.objective.losses.{loss}"
     assert cfg.model.n_critic == n_critic and cfg.model.latent_dim == 128
     assert cfg.regularizers.get("gp", {}).get("weight", 0.0) == penalty
     for optimizer in (cfg.model.optimizer_g, cfg.model.optimizer_d):

@@ -24,7 +24,7 @@ from gansuite.nets.stylegan2 import (
     StyleGAN2Generator,
     modulated_conv2d,
 )
-from gansuite.regularizers import R1, path_lengths
+from gansuite.objective.regularizers import R1, path_lengths
 from gansuite.train import train
 
 PATH_LENGTH_MEAN = "generator_regularizers.path_length.mean"  # the running mean's state_dict key

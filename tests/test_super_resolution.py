@@ -19,13 +19,13 @@ from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize, downscale
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
-from gansuite.losses import feature_content_loss
 from gansuite.metrics import lpips
 from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.super_resolution import psnr_ssim, rgb_to_y
 from gansuite.modules.loading import load_module
 from gansuite.nets import vgg
 from gansuite.nets.srresnet import SRGANDiscriminator, SRResNet
+from gansuite.objective.losses import feature_content_loss
 from gansuite.train import train
 
 SRGAN = [*TINY_SRGAN, *QUIET, *LOG_EVERY_BATCH, "data=sr_cifar", "data.batch_size=4", "data.num_test=8"]

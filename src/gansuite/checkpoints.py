@@ -30,17 +30,21 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
     return upgrade_checkpoint(checkpoint) if isinstance(checkpoint, dict) else checkpoint
 
 
+#: The objective's modules that were top-level modules of gansuite before (their names since gansuite.objective.*).
+PLAIN_OBJECTIVE_MODULES = ("losses", "regularizers", "augment", "schedules")
 #: StyleGAN2's `model.pl_*` keys, before the path-length penalty became a generator regularizer (2026-12).
 PATH_LENGTH_KEYS = {"pl_weight": "weight", "pl_every": "every", "pl_decay": "decay", "pl_batch_shrink": "batch_shrink"}
 
 
 def upgrade_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:
     """`checkpoint` in today's names, changed in place: what an earlier gansuite wrote loads, resumes and samples
-    (tests/test_checkpoint_upgrade.py keeps such a checkpoint). StyleGAN2's path-length settings `model.pl_*` move
-    to `generator_regularizers.path_length` and its running mean `pl_mean` to that regularizer's buffer; with
-    pl_weight 0 (off) neither remains."""
+    (tests/test_checkpoint_upgrade.py keeps such a checkpoint). The `_target_`s of its run config follow the modules
+    that moved into gansuite.objective; StyleGAN2's path-length settings `model.pl_*` move to
+    `generator_regularizers.path_length` and its running mean `pl_mean` to that regularizer's buffer (with pl_weight
+    0, off, neither remains)."""
     state = checkpoint.get("state_dict", {})
     config = checkpoint.get("gansuite", {}).get("config", {})
+    follow_moved_modules(config)
     model = config.get("model", {})
     if "pl_mean" not in state and "pl_weight" not in model:
         return checkpoint
@@ -49,10 +53,28 @@ def upgrade_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:
     if settings.get("weight", 1.0) == 0:
         return checkpoint
     if config:
-        config["generator_regularizers"] = {"path_length": {"_target_": "gansuite.regularizers.PathLength", **settings}}
+        config["generator_regularizers"] = {
+            "path_length": {"_target_": "gansuite.objective.regularizers.PathLength", **settings}
+        }
     if mean is not None:
         state["generator_regularizers.path_length.mean"] = mean
     return checkpoint
+
+
+#: The modules that moved into gansuite.objective (2026-12), by their old dotted prefix.
+MOVED_MODULES = {f"gansuite.{name}.": f"gansuite.objective.{name}." for name in PLAIN_OBJECTIVE_MODULES}
+
+
+def follow_moved_modules(node: Any) -> None:
+    """Every `_target_` (and other string) under `node` that names a moved module, renamed in place."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, str):
+            old = next((prefix for prefix in MOVED_MODULES if value.startswith(prefix)), None)
+            if old is not None:
+                node[key] = MOVED_MODULES[old] + value[len(old) :]
+        else:
+            follow_moved_modules(value)
 
 
 def weights_under(state: dict[str, Tensor], prefix: str) -> dict[str, Tensor]:

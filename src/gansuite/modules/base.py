@@ -43,18 +43,18 @@ from lightning import LightningModule
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel
 
-from gansuite.augment import DiscriminatorAugment
 from gansuite.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
-from gansuite.losses import AdversarialLoss
 from gansuite.modules.capabilities import Capabilities
 from gansuite.modules.ema import averaged_copy
 from gansuite.modules.optimizers import OptimizerFactory, adjust_for_lazy_interval, build_optimizer
 from gansuite.nets.recipes import network_recipe
-from gansuite.objective import AdversarialObjective, lazy_interval, with_labels
-from gansuite.regularizers import Regularizer
-from gansuite.schedules import OptimizerSchedule
+from gansuite.objective.adversarial import AdversarialObjective, lazy_interval, with_labels
+from gansuite.objective.augment import DiscriminatorAugment
+from gansuite.objective.losses import AdversarialLoss
+from gansuite.objective.regularizers import Regularizer
+from gansuite.objective.schedules import OptimizerSchedule
 
 
 @contextmanager
@@ -220,7 +220,7 @@ class AdversarialModule(LightningModule):
             return 0.0
         return min(self.global_step / max_steps, 1.0)
 
-    # Both players' objective (gansuite.objective), on the module's clock.
+    # Both players' objective (gansuite.objective.adversarial), on the module's clock.
     def discriminator_objective(
         self, critic: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None = None
     ) -> tuple[Tensor, dict[str, Tensor]]:
@@ -261,8 +261,8 @@ class AdversarialModule(LightningModule):
         """Keeps `ema_generator`, the exponential moving average of `network`'s weights and buffers (Karras et al.
         2018), updated after every generator update; `generate` (so grids, metrics and scripts/sample.py) uses it.
         Either a fixed `decay` per update, or StyleGAN's rule: a half-life of `half_life_images` images with the
-        optional `rampup` (see gansuite.schedules.ema_beta), so the average spans the same data whatever the batch
-        size. A submodule, so checkpoints carry it."""
+        optional `rampup` (see gansuite.objective.schedules.ema_beta), so the average spans the same data whatever
+        the batch size. A submodule, so checkpoints carry it."""
         self.ema_generator = averaged_copy(network, decay, half_life_images, rampup, self.images_seen)
         if self.ema_generator is not None:
             # AveragedModel keeps a copy: the name of the averaged network tells checkpoints whose EMA it is.

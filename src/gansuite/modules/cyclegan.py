@@ -15,9 +15,9 @@ from torch import Tensor, nn
 from torch.optim.lr_scheduler import LambdaLR
 
 from gansuite.errors import ConfigError
-from gansuite.losses import reconstruction_loss
 from gansuite.modules.image_pool import ImagePool
 from gansuite.modules.translation import TranslationModule
+from gansuite.objective.losses import reconstruction_loss
 
 
 class CycleGAN(TranslationModule):

@@ -1,7 +1,7 @@
 """The generator's exponential moving average (Karras et al. 2018): torch's AveragedModel, with either a fixed decay
-per update or StyleGAN's half-life counted in images (gansuite.schedules.ema_beta), so the average spans the same
-data whatever the batch size. Plain torch: the module that keeps it says when to update it and how many images each
-update saw."""
+per update or StyleGAN's half-life counted in images (gansuite.objective.schedules.ema_beta), so the average spans
+the same data whatever the batch size. Plain torch: the module that keeps it says when to update it and how many
+images each update saw."""
 
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from gansuite.errors import ConfigError
-from gansuite.schedules import ema_beta
+from gansuite.objective.schedules import ema_beta
 
 
 class HalfLifeAverage:

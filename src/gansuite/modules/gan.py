@@ -14,12 +14,12 @@ import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
-from gansuite.losses import feature_matching_loss
 from gansuite.modules.base import AdversarialModule
 from gansuite.nets import check_conditioning
 from gansuite.nets.spectral import is_spectrally_normalized
-from gansuite.objective import with_labels
-from gansuite.regularizers import GeneratorBatch
+from gansuite.objective.adversarial import with_labels
+from gansuite.objective.losses import feature_matching_loss
+from gansuite.objective.regularizers import GeneratorBatch
 
 
 class GAN(AdversarialModule):

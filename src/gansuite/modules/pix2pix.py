@@ -22,9 +22,9 @@ from torch import Tensor, nn
 from torch.optim.lr_scheduler import LambdaLR
 
 from gansuite.errors import ConfigError
-from gansuite.losses import reconstruction_loss
 from gansuite.modules.capabilities import Capabilities
 from gansuite.modules.translation import TranslationModule
+from gansuite.objective.losses import reconstruction_loss
 
 DIRECTIONS = ("a2b", "b2a")
 

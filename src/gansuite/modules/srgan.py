@@ -21,10 +21,10 @@ import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
-from gansuite.losses import feature_content_loss, reconstruction_loss
 from gansuite.modules.base import AdversarialModule, eval_mode
 from gansuite.modules.capabilities import Capabilities
 from gansuite.nets import vgg
+from gansuite.objective.losses import feature_content_loss, reconstruction_loss
 
 CONTENTS = ("pixel", "l1", "vgg")
 

@@ -1,9 +1,9 @@
 """StyleGAN2 (Karras et al. 2020): the GAN recipe with StyleGAN2's networks (gansuite.nets.stylegan2). Everything
 else is configuration of what the suite has: the non-saturating logistic loss, lazy R1 (`regularizers=[r1_lazy]`),
-lazy path-length regularization of the generator (`generator_regularizers=[path_length]`, gansuite.regularizers:
-here its lengths are taken in w space), the optimizers adjusted for both lazy intervals, generator EMA with its
-half-life in images and ramp-up (`model.ema_half_life_images`, `model.ema_rampup`), style mixing and truncation
-(the generator).
+lazy path-length regularization of the generator (`generator_regularizers=[path_length]`,
+gansuite.objective.regularizers: here its lengths are taken in w space), the optimizers adjusted for both lazy
+intervals, generator EMA with its half-life in images and ramp-up (`model.ema_half_life_images`,
+`model.ema_rampup`), style mixing and truncation (the generator).
 """
 
 from collections.abc import Callable

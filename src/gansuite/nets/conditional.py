@@ -153,7 +153,7 @@ class TwinAuxiliaryClassifierDiscriminator(AuxiliaryClassifierDiscriminator):
     class logits are stacked (N, 2, K): [:, 0] the classifier the model trains on real images, [:, 1] the twin it
     trains on the fakes. ACGAN's generator term alone pulls each class towards the images easiest to classify (it
     minimises the fakes' conditional entropy); the generator's term minus the twin's cross-entropy cancels that pull
-    (gansuite.losses.generator_class_loss)."""
+    (gansuite.objective.losses.generator_class_loss)."""
 
     def __init__(self, backbone: nn.Module, num_classes: int) -> None:
         super().__init__(backbone, num_classes)
@@ -168,7 +168,7 @@ class TwinAuxiliaryClassifierDiscriminator(AuxiliaryClassifierDiscriminator):
 class DataToDataDiscriminator(ConditionalDiscriminator):
     """ReACGAN's discriminator (Kang et al. 2021): the unconditional logit, and from the same features an embedding
     and the embedding of the label (its proxy), stacked (N, 2, embed_dim), which the model scores with the
-    data-to-data cross-entropy (gansuite.losses.data_to_data_cross_entropy). StudioGAN's ReACGAN: 512 wide."""
+    data-to-data cross-entropy (gansuite.objective.losses.data_to_data_cross_entropy). StudioGAN's ReACGAN: 512 wide."""
 
     def __init__(self, backbone: nn.Module, num_classes: int, embed_dim: int = 512) -> None:
         super().__init__(backbone, num_classes)

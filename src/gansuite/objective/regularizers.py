@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
-from gansuite.schedules import anneal
+from gansuite.objective.schedules import anneal
 
 SCHEDULES = ("constant", "cosine")
 
@@ -140,7 +140,7 @@ def random_interpolates(real: Tensor, fake: Tensor) -> Tensor:
     """x_hat = a * real + (1 - a) * fake with a ~ U(0, 1) drawn once per sample (WGAN-GP's sampling).
 
     The draw is `torch.rand(N, 1, ..., 1)` before anything else, the order the former
-    `gansuite.losses.gradient_penalty` used, so seeded runs reproduce it.
+    `gansuite.objective.losses.gradient_penalty` used, so seeded runs reproduce it.
     """
     if real.shape != fake.shape:
         raise ValueError(

@@ -17,10 +17,10 @@ from functools import partial
 import torch
 from torch import Tensor, nn
 
-from gansuite.augment import DiscriminatorAugment
 from gansuite.errors import ConfigError
-from gansuite.losses import CLASS_LOSSES, AdversarialLoss, ClassLoss
-from gansuite.regularizers import CriticBatch, GeneratorBatch, Regularizer
+from gansuite.objective.augment import DiscriminatorAugment
+from gansuite.objective.losses import CLASS_LOSSES, AdversarialLoss, ClassLoss
+from gansuite.objective.regularizers import CriticBatch, GeneratorBatch, Regularizer
 
 
 def with_labels(network: Callable[..., Tensor], labels: Tensor | None) -> Callable[[Tensor], Tensor]:
@@ -48,9 +48,10 @@ def lazy_interval(regularizers: Mapping[str, Regularizer]) -> int:
 
 class AdversarialObjective:
     """Both players' losses from a critic and batches. `class_loss_weight`: the weight of an auxiliary
-    classifier's class term (ACGAN, TAC-GAN: gansuite.losses) in both players' losses; the discriminator's is on the
-    real batch, and on the fakes too with `class_loss_on_fakes` (Odena et al.'s objective; StudioGAN's ACGAN leaves
-    it out: classifying its own fakes lets D and G agree on a permuted class, docs/benchmarks.md)."""
+    classifier's class term (ACGAN, TAC-GAN, ReACGAN: gansuite.objective.losses.CLASS_LOSSES) in both players'
+    losses; the discriminator's is on the real batch, and on the fakes too with `class_loss_on_fakes` (Odena et al.'s
+    objective; StudioGAN's ACGAN leaves it out: classifying its own fakes lets D and G agree on a permuted class,
+    docs/benchmarks.md)."""
 
     def __init__(
         self,
@@ -82,8 +83,8 @@ class AdversarialObjective:
         self.class_loss: ClassLoss | None = None
 
     def condition_on(self, conditioning: str) -> None:
-        """Scores a class head by `conditioning`'s loss (gansuite.losses.CLASS_LOSSES: acgan, tac, reacgan); the
-        other conditionings have no class head."""
+        """Scores a class head by `conditioning`'s loss (gansuite.objective.losses.CLASS_LOSSES: acgan, tac,
+        reacgan); the other conditionings have no class head."""
         self.class_loss = CLASS_LOSSES.get(conditioning)
 
     def discriminator_loss(

@@ -2,7 +2,7 @@
 
 Losses see logits and tensors only, never networks, so each is checked alone against hand-computed values.
 Relativistic losses (RpGAN, RaGAN) also need D's outputs on real data in the generator loss.
-Discriminator regularizers (R1, gradient penalties, LeCam, bCR) live in `gansuite.regularizers`.
+Discriminator regularizers (R1, gradient penalties, LeCam, bCR) live in `gansuite.objective.regularizers`.
 """
 
 from collections.abc import Callable

@@ -1,4 +1,4 @@
-"""Checkpoints written before a rename still load, sample and resume (gansuite.checkpoints.upgrade_checkpoint).
+"""Checkpoints written before a rename still load, sample and resume (artifacts.checkpoints.upgrade_checkpoint).
 
 tests/fixtures/stylegan2_written_before_generator_regularizers.ckpt was written by the code before the path-length
 penalty became a generator regularizer and the objective's modules moved into gansuite.objective (commit 28f6fa2): a
@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 from gansuite_testing import QUIET, compose_config
 
-from gansuite.checkpoints import read_checkpoint
+from gansuite.artifacts.checkpoints import read_checkpoint
 from gansuite.commands import sample
 from gansuite.modules.loading import load_module
 from gansuite.train import train
@@ -36,6 +36,7 @@ def test_the_old_path_length_settings_and_mean_read_in_todays_names() -> None:
     assert config["loss"]["_target_"] == "gansuite.objective.losses.NonSaturatingLoss"
     assert config["regularizers"]["r1"]["_target_"] == "gansuite.objective.regularizers.R1"
     assert config["model"]["schedule_g"]["_target_"] == "gansuite.objective.schedules.OptimizerSchedule"
+    assert config["trainer"]["plugins"][0]["_target_"] == "gansuite.artifacts.checkpoint_io.AtomicCheckpointIO"
     settings = checkpoint["gansuite"]["config"]["generator_regularizers"]["path_length"]
     assert (settings["weight"], settings["every"], settings["decay"], settings["batch_shrink"]) == (2.0, 2, 0.01, 2)
 

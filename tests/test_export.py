@@ -10,9 +10,9 @@ import pytest
 import torch
 
 import gansuite
+from gansuite.artifacts.export import PARITY_TOLERANCE
 from gansuite.commands import export as export_command
 from gansuite.errors import ConfigError
-from gansuite.export import PARITY_TOLERANCE
 
 CASES = {  # run -> the direction to export (translation models) and what the file takes
     "toy": (None, "z"),

@@ -1,8 +1,8 @@
-"""The run report (gansuite.report): built from a real short run at its end, it holds every logged value's name and
-every sample grid of the run as inlined images that decode, and nothing it loads from elsewhere; gansuite-report
-rebuilds it and refuses a folder that is no run; headless Chromium opens it without a console message and leaves a
-screenshot beside it. The SIGTERM and sweep reports are checked where those runs are (test_reliability_faults.py,
-ops/test_ops_sweeps.py)."""
+"""The run report (gansuite.artifacts.report): built from a real short run at its end, it holds every logged value's
+name and every sample grid of the run as inlined images that decode, and nothing it loads from elsewhere;
+gansuite-report rebuilds it and refuses a folder that is no run; headless Chromium opens it without a console message
+and leaves a screenshot beside it. The SIGTERM and sweep reports are checked where those runs are
+(test_reliability_faults.py, ops/test_ops_sweeps.py)."""
 
 import base64
 import csv

@@ -11,12 +11,12 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
 
+from gansuite.artifacts.plots import plot_toy, save_image_grid
 from gansuite.entry import check_writable
 from gansuite.errors import ConfigError
 from gansuite.files import atomic_write
 from gansuite.modules.base import eval_mode
 from gansuite.modules.loading import load_module
-from gansuite.plots import plot_toy, save_image_grid
 
 
 def slerp(start: Tensor, end: Tensor, t: Tensor) -> Tensor:

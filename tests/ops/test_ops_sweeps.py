@@ -44,7 +44,7 @@ def test_multirun_writes_a_summary_of_every_job(tmp_path, env):
         assert float(row["final generator_updates"]) == 10 and float(row["best at gen_step"]) in (5, 10)
     markdown = (sweep_dir / "summary.md").read_text().splitlines()
     assert markdown[0].startswith("| job | overrides | status | final generator_updates |") and len(markdown) == 4
-    report = (sweep_dir / "report.html").read_text()  # the table and one curve per job, as gansuite.report draws them
+    report = (sweep_dir / "report.html").read_text()  # the table and one curve per job (gansuite.artifacts.report)
     assert "Sweep report: sweep (2 jobs)" in report and "seed=0" in report and "seed=1" in report
     assert all((sweep_dir / row["job"] / "report.html").is_file() for row in rows)  # and each job's own
 

@@ -13,8 +13,8 @@ from gansuite_testing import HANG_GUARD_S, QUIET, TINY_MLP, TINY_TOY, compose_co
 from hydra.core.hydra_config import HydraConfig
 from reliability_helpers import finish, run_cli, start_cli, start_cli_in, user_error_line
 
-from gansuite.checkpoint_io import AtomicCheckpointIO
-from gansuite.checkpoints import read_checkpoint
+from gansuite.artifacts.checkpoint_io import AtomicCheckpointIO
+from gansuite.artifacts.checkpoints import read_checkpoint
 from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import AppendingCSVLogger

@@ -13,7 +13,7 @@ from forked_cli import run_python
 from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_MLP, TINY_TOY
 from reliability_helpers import cli_environment, run_cli
 
-from gansuite.checkpoints import read_checkpoint
+from gansuite.artifacts.checkpoints import read_checkpoint
 
 TOY = [*TINY_MLP, *(key for key in TINY_TOY if not key.startswith("metrics.")), "metrics=none"]
 

@@ -1,5 +1,5 @@
-"""Writes the run report (gansuite.report: report.html in the run directory) when training ends, and when SIGTERM or
-Ctrl-C stops it, so a preempted run leaves its report beside its checkpoint. Rank zero only."""
+"""Writes the run report (gansuite.artifacts.report: report.html in the run directory) when training ends, and when
+SIGTERM or Ctrl-C stops it, so a preempted run leaves its report beside its checkpoint. Rank zero only."""
 
 from pathlib import Path
 
@@ -7,8 +7,8 @@ from lightning import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from lightning.pytorch.utilities.rank_zero import rank_zero_info, rank_zero_warn
 
+from gansuite.artifacts.report import write_report
 from gansuite.callbacks.run_config import RunConfig
-from gansuite.report import write_report
 
 
 class RunReport(Callback):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from lightning import Callback, LightningModule, Trainer
 
-from gansuite.plots import plot_toy, save_image_grid
+from gansuite.artifacts.plots import plot_toy, save_image_grid
 
 
 class SampleGrid(Callback):

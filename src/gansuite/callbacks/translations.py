@@ -8,9 +8,9 @@ import torch
 from lightning import LightningModule, Trainer
 from torch.nn import functional as F
 
+from gansuite.artifacts.plots import save_image_grid
 from gansuite.callbacks.samples import SampleGrid
 from gansuite.data.images import to_model_range
-from gansuite.plots import save_image_grid
 
 
 class TranslationGrid(SampleGrid):

@@ -36,7 +36,9 @@ def check(cfg: DictConfig) -> None:
             "metrics=none evaluates nothing: pass metrics=default (images), metrics=mode_coverage (toy data), "
             "metrics=translation_fid (CycleGAN, pix2pix) or metrics=psnr_ssim (SRGAN, SRResNet)"
         )
-    from gansuite.checkpoints import read_checkpoint  # after the checks that need no checkpoint: torch is slow
+    from gansuite.artifacts.checkpoints import (
+        read_checkpoint,  # after the checks that need no checkpoint: torch is slow
+    )
 
     stored = read_checkpoint(cfg.ckpt_path).get("gansuite")
     if stored is None:

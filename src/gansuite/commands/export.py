@@ -3,7 +3,7 @@
 
 Writes the generator alone (its EMA when the run kept one) with a dynamic batch size (and height and width for image
 inputs) to `out` (default: <run dir>/export/generator.onnx, .pt or .pt2), then runs the file on fixed inputs and
-prints how far it is from the PyTorch generator (see gansuite.export). Never over an existing file unless
+prints how far it is from the PyTorch generator (see gansuite.artifacts.export). Never over an existing file unless
 overwrite=true. ONNX needs the export extra: pip install 'gansuite[export]'.
 """
 
@@ -25,8 +25,8 @@ def main(argv: list[str]) -> dict[str, object]:
     if args.out is not None and Path(args.out).is_dir():
         suggested = Path(args.out) / f"generator{FORMATS[args.format]}"
         raise ConfigError(f"out={args.out} is a folder: name the file to write, e.g. out={suggested}")
-    from gansuite.export import export  # after the checks: torch takes seconds to import
-    from gansuite.pretrained import load
+    from gansuite.artifacts.export import export  # after the checks: torch takes seconds to import
+    from gansuite.artifacts.pretrained import load
 
     pretrained = load(args.ckpt_path)
     checkpoint = pretrained.checkpoint_path

@@ -1,7 +1,7 @@
 """Rebuild a run's report: `gansuite-report DIR` (`python scripts/report.py DIR` in a checkout).
 
 DIR is a run directory (report.html with its curves, metrics, sample grids and config) or a sweep directory (the
-jobs' summary table and one curve per job); see gansuite.report. Writes DIR/report.html and prints its path.
+jobs' summary table and one curve per job); see gansuite.artifacts.report. Writes DIR/report.html and prints its path.
 """
 
 import sys
@@ -15,7 +15,7 @@ def main(argv: list[str]) -> Path:
     answer_script_help(argv, __doc__)
     if len(argv) != 1:
         raise ConfigError("usage: gansuite-report DIR (a run directory, logs/train/runs/<run>, or a sweep directory)")
-    from gansuite.report import write_report  # after the check: matplotlib takes a while to import
+    from gansuite.artifacts.report import write_report  # after the check: matplotlib takes a while to import
 
     report = write_report(argv[0])
     print(f"wrote {report}")

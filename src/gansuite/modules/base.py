@@ -43,7 +43,7 @@ from lightning import LightningModule
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel
 
-from gansuite.checkpoints import check_fits
+from gansuite.artifacts.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
 from gansuite.modules.capabilities import Capabilities
@@ -145,7 +145,7 @@ class AdversarialModule(LightningModule):
 
     def recorded_generator(self, name: str, use: str, factory: Callable[..., nn.Module], **arguments: Any) -> nn.Module:
         """`factory(**arguments)`, the generator the subclass keeps as `self.<name>`, recorded for checkpoints
-        (see `generator_checkpoint`) so gansuite.pretrained rebuilds it alone. `use`: what it does, `sample`
+        (see `generator_checkpoint`) so gansuite.artifacts.pretrained rebuilds it alone. `use`: what it does, `sample`
         (noise -> images), `a2b` / `b2a` (translates images) or `upscale`."""
         self.generator_recipes[name] = {**network_recipe(factory, arguments), "use": use}
         return factory(**arguments)

@@ -1,8 +1,8 @@
 """What a model family consumes and produces, declared once on its class (`capabilities = Capabilities(...)`) and
 read by config validation (which data it trains on), evaluate.py (which metrics score it), sample.py, translate.py
 and the generator regularizers (what its generators make). A datamodule says what it provides by its markers, read by
-`data_provides`. Checkpoints record each generator's use apart (gansuite.pretrained loads them without importing a
-model class)."""
+`data_provides`. Checkpoints record each generator's use apart (gansuite.artifacts.pretrained loads them without
+importing a model class)."""
 
 from dataclasses import dataclass
 from typing import Any

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from torch import nn
 
-from gansuite.checkpoints import read_checkpoint, state_difference, weights_under
+from gansuite.artifacts.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule
 from gansuite.validation import last_checkpoint_of

@@ -8,7 +8,7 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-from gansuite.checkpoints import check_fits, read_checkpoint
+from gansuite.artifacts.checkpoints import check_fits, read_checkpoint
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule
 

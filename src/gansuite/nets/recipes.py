@@ -1,7 +1,7 @@
 """How to rebuild a network without the code that trained it: the import path of its factory and the plain keyword
 arguments it was called with. Training modules record one per generator (AdversarialModule.recorded_generator);
-checkpoints carry them, and gansuite.pretrained rebuilds the generator from the recipe and its weights alone, with
-no Hydra composition, no Lightning module, no discriminator.
+checkpoints carry them, and gansuite.artifacts.pretrained rebuilds the generator from the recipe and its weights
+alone, with no Hydra composition, no Lightning module, no discriminator.
 
 A recipe holds only str, int, float, bool, None, lists, tuples and dicts, so a checkpoint that carries it still loads
 with `torch.load(weights_only=True)`.

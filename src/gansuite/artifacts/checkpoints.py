@@ -3,7 +3,7 @@ how a checkpoint's weights differ from a network's.
 
 Checkpoints are read with `torch.load(weights_only=True)`: they hold tensors and plain containers only (the stored
 config is a resolved dict, the generators' recipes plain values), so a checkpoint file can never run code when
-loaded. Pure torch: gansuite.pretrained loads generators through it without Lightning.
+loaded. Pure torch: gansuite.artifacts.pretrained loads generators through it without Lightning.
 """
 
 from pathlib import Path
@@ -30,8 +30,12 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
     return upgrade_checkpoint(checkpoint) if isinstance(checkpoint, dict) else checkpoint
 
 
-#: The objective's modules that were top-level modules of gansuite before (their names since gansuite.objective.*).
-PLAIN_OBJECTIVE_MODULES = ("losses", "regularizers", "augment", "schedules")
+#: Modules that moved into a subpackage (2026-12): old dotted name -> new. A run config names them in `_target_`s
+#: (the objective's) and in trainer plugins (checkpoint_io).
+MOVED = {
+    **{name: f"objective.{name}" for name in ("losses", "regularizers", "augment", "schedules")},
+    **{name: f"artifacts.{name}" for name in ("checkpoints", "checkpoint_io", "export", "pretrained", "report")},
+}
 #: StyleGAN2's `model.pl_*` keys, before the path-length penalty became a generator regularizer (2026-12).
 PATH_LENGTH_KEYS = {"pl_weight": "weight", "pl_every": "every", "pl_decay": "decay", "pl_batch_shrink": "batch_shrink"}
 
@@ -39,7 +43,7 @@ PATH_LENGTH_KEYS = {"pl_weight": "weight", "pl_every": "every", "pl_decay": "dec
 def upgrade_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:
     """`checkpoint` in today's names, changed in place: what an earlier gansuite wrote loads, resumes and samples
     (tests/test_checkpoint_upgrade.py keeps such a checkpoint). The `_target_`s of its run config follow the modules
-    that moved into gansuite.objective; StyleGAN2's path-length settings `model.pl_*` move to
+    that moved into gansuite.objective and gansuite.artifacts; StyleGAN2's path-length settings `model.pl_*` move to
     `generator_regularizers.path_length` and its running mean `pl_mean` to that regularizer's buffer (with pl_weight
     0, off, neither remains)."""
     state = checkpoint.get("state_dict", {})
@@ -61,8 +65,7 @@ def upgrade_checkpoint(checkpoint: dict[str, Any]) -> dict[str, Any]:
     return checkpoint
 
 
-#: The modules that moved into gansuite.objective (2026-12), by their old dotted prefix.
-MOVED_MODULES = {f"gansuite.{name}.": f"gansuite.objective.{name}." for name in PLAIN_OBJECTIVE_MODULES}
+MOVED_MODULES = {f"gansuite.{old}.": f"gansuite.{new}." for old, new in MOVED.items()}
 
 
 def follow_moved_modules(node: Any) -> None:

@@ -23,10 +23,10 @@ import torch
 from torch import Tensor, nn
 from torch.export import Dim
 
+from gansuite.artifacts.pretrained import DIRECTIONS, Pretrained
 from gansuite.commands.export import FORMATS
 from gansuite.errors import ConfigError
 from gansuite.files import atomic_write
-from gansuite.pretrained import DIRECTIONS, Pretrained
 
 PARITY_TOLERANCE = 1e-4  # float32 outputs in [-1, 1]; the formats reorder float arithmetic, nothing more
 TRACED_BATCH, CHECKED_BATCH = 2, 3

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from gansuite.checkpoints import read_checkpoint, state_difference, weights_under
+from gansuite.artifacts.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.nets.recipes import build
 from gansuite.validation import check_positive_int, check_seed, check_truncation
@@ -138,7 +138,9 @@ class Pretrained:
 
     def save_grid(self, path: str | Path, n: int = 64, seed: int = 0, labels: Tensor | list[int] | None = None) -> Path:
         """`n` samples as one PNG grid (8 per row; a conditional model's default labels give one class per column)."""
-        from gansuite.plots import save_image_grid  # matplotlib and torchvision's image writer: only when asked
+        from gansuite.artifacts.plots import (
+            save_image_grid,  # matplotlib and torchvision's image writer: only when asked
+        )
 
         if len(self.data_shape) != 3:
             raise ConfigError(f"{self.checkpoint_path} generates points, not images: use .sample(n) and plot them")

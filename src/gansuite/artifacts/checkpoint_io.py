@@ -1,5 +1,5 @@
 """Checkpoint files that are never torn by a kill, and loads that never run code from the file (read through
-gansuite.checkpoints.read_checkpoint).
+gansuite.artifacts.checkpoints.read_checkpoint).
 
 Lightning writes through an fsspec transaction whose temporary file lives in the system temp dir; when that is on
 another filesystem than the run dir (local /tmp, logs on network storage) the final move is a copy, and a kill
@@ -13,7 +13,7 @@ from typing import Any
 import torch
 from lightning.fabric.plugins import TorchCheckpointIO
 
-from gansuite.checkpoints import read_checkpoint
+from gansuite.artifacts.checkpoints import read_checkpoint
 from gansuite.files import atomic_write
 
 

@@ -4,7 +4,7 @@ For a run directory, first what it made: the latest sample grid large (samples.p
 the run) and the real-versus-generated density plot of point data; then the final metrics, each with the direction
 that is better; then the earlier grids as a strip, every evaluation metric against generator updates and
 against wall time, the losses per network, the gradient norms, every logged value's last value, and the composed
-config. For a sweep directory: the summary table of its jobs (gansuite.sweep_summary) and each evaluation
+config. For a sweep directory: the summary table of its jobs (gansuite.artifacts.sweep_summary) and each evaluation
 metric with one curve per job. Curves come from the CSV log (csv/metrics.csv, written by logger=csv, on by default);
 a run without it says so in the report.
 
@@ -26,9 +26,9 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from gansuite.artifacts.sweep_summary import format_value, job_dirs, summary_rows  # noqa: E402
 from gansuite.errors import ConfigError  # noqa: E402
 from gansuite.files import write_text_atomically  # noqa: E402
-from gansuite.sweep_summary import format_value, job_dirs, summary_rows  # noqa: E402
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}
@@ -241,7 +241,7 @@ def composed_config(run_dir: Path, config: dict | None = None) -> str | None:
         return hydra_copy.read_text()
     last = run_dir / "checkpoints" / "last.ckpt"
     if last.is_file():
-        from gansuite.checkpoints import read_checkpoint
+        from gansuite.artifacts.checkpoints import read_checkpoint
 
         return OmegaConf.to_yaml(read_checkpoint(last).get("gansuite", {}).get("config", {}))
     return None

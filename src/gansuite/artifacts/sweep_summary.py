@@ -1,5 +1,5 @@
 """At the end of a sweep (`python train.py -m ...`), one table of every job: summary.csv and summary.md (and
-report.html, gansuite.report, with the table and a curve per job).
+report.html, gansuite.artifacts.report, with the table and a curve per job).
 
 For each job: the overrides that set it apart from the other jobs, the final metrics (its metrics.json), and the
 best value of the monitored metric over the periodic evaluations (its csv/metrics.csv) with the generator update

@@ -33,13 +33,11 @@ loggers only on the batches Lightning writes logs (`trainer.log_every_n_steps`),
 tensor value.
 """
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import torch
-from lightning import LightningModule
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel
 
@@ -47,6 +45,7 @@ from gansuite.artifacts.checkpoints import check_fits
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import writes_logs_this_batch
 from gansuite.modules.capabilities import Capabilities
+from gansuite.modules.clocks import TrainingClocks
 from gansuite.modules.ema import averaged_copy
 from gansuite.modules.optimizers import OptimizerFactory, adjust_for_lazy_interval, build_optimizer
 from gansuite.nets.recipes import network_recipe
@@ -72,7 +71,7 @@ def eval_mode(*networks: nn.Module) -> Iterator[None]:
             network.train(mode)
 
 
-class AdversarialModule(LightningModule):
+class AdversarialModule(TrainingClocks):
     """Manual optimization with the shared machinery; see the module docstring for what a subclass adds.
 
     A subclass sets `optimizer_steps_per_generator_update` (a class attribute or a property) and, when it keeps a
@@ -81,7 +80,6 @@ class AdversarialModule(LightningModule):
     through `eval_mode`.
     """
 
-    optimizer_steps_per_generator_update: int
     #: What the family trains on and makes (gansuite.modules.capabilities): a GAN's samples by default.
     capabilities = Capabilities()
 
@@ -140,7 +138,6 @@ class AdversarialModule(LightningModule):
         self.images_per_generator_update = 0
         self.num_classes = num_classes
         self.latest_losses: dict[str, Tensor | float] = {}
-        self.train_started_at, self.wall_seconds_before = time.perf_counter(), 0.0
         self.generator_recipes: dict[str, dict[str, Any]] = {}
 
     def recorded_generator(self, name: str, use: str, factory: Callable[..., nn.Module], **arguments: Any) -> nn.Module:
@@ -157,68 +154,6 @@ class AdversarialModule(LightningModule):
             averaged = self.ema_generator is not None and self.ema_of == name
             generators[name] = {**recipe, "state_prefix": "ema_generator.module." if averaged else f"{name}."}
         return generators
-
-    # The clocks: generator updates, and the wall time the run report plots against.
-    def on_train_start(self) -> None:
-        self.train_started_at = time.perf_counter()
-
-    @property
-    def wall_seconds(self) -> float:
-        """Seconds of training: this process's, plus those its checkpoint had recorded when the run was resumed, so
-        the report's wall-time axis continues across resumptions instead of restarting at 0."""
-        return self.wall_seconds_before + time.perf_counter() - self.train_started_at
-
-    def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["wall_seconds"] = self.wall_seconds
-
-    def optimizer_steps_for(self, generator_updates: int) -> int:
-        """Lightning's optimizer steps (max_steps, global_step) of `generator_updates` generator updates: the one
-        conversion from the suite's clock to Lightning's; `generator_updates_at` is its inverse."""
-        return generator_updates * self.optimizer_steps_per_generator_update
-
-    def generator_updates_at(self, optimizer_steps: int) -> int:
-        """The generator updates completed within `optimizer_steps` optimizer steps."""
-        return optimizer_steps // self.optimizer_steps_per_generator_update
-
-    @property
-    def generator_updates(self) -> int:
-        """Generator updates made so far: Lightning's global_step counts every optimizer step, so this survives a
-        resume without state of its own."""
-        return self.generator_updates_at(self.global_step)
-
-    @property
-    def budget_updates(self) -> int | None:
-        """The `steps` budget in generator updates; None outside a fit with a step budget."""
-        try:
-            max_steps = self.trainer.max_steps
-        except RuntimeError:  # not attached to a Trainer (a module built for sampling or a unit test)
-            return None
-        return None if max_steps is None or max_steps <= 0 else self.generator_updates_at(max_steps)
-
-    @property
-    def completed_generator_update(self) -> int | None:
-        """The generator-update count when the batch that just ran completed a generator update, else None."""
-        if self.global_step == 0 or self.global_step != self.optimizer_steps_for(self.generator_updates):
-            return None
-        return self.generator_updates
-
-    @property
-    def discriminator_updates(self) -> int:
-        """Discriminator updates made so far: every optimizer step that is not a generator update is one (GAN's
-        critic steps, CycleGAN's step of both discriminators). Lazy regularizers count these."""
-        return self.global_step - self.generator_updates
-
-    @property
-    def progress(self) -> float:
-        """The share of the `steps` budget done (0 before the first update, 1 after the last), which schedules
-        read; 0 outside a fit with a step budget."""
-        try:
-            max_steps = self.trainer.max_steps
-        except RuntimeError:  # not attached to a Trainer (a module built for sampling or a unit test)
-            return 0.0
-        if max_steps is None or max_steps <= 0:
-            return 0.0
-        return min(self.global_step / max_steps, 1.0)
 
     # Both players' objective (gansuite.objective.adversarial), on the module's clock.
     def discriminator_objective(
@@ -323,12 +258,4 @@ class AdversarialModule(LightningModule):
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
         check_fits(checkpoint, self)  # a checkpoint of another model or data shape: one clear line, not a traceback
-        self.wall_seconds_before = float(checkpoint.get("wall_seconds", 0.0))  # 0 for checkpoints of older versions
-        # Lightning would restore a finished run and exit without a word: say that there is nothing left to train.
-        budget = self.budget_updates
-        if budget is not None and self.optimizer_steps_for(budget) <= checkpoint["global_step"]:
-            updates = self.generator_updates_at(checkpoint["global_step"])
-            raise ConfigError(
-                f"the checkpoint is at generator update {updates}, already at or past steps={budget}: nothing to "
-                f"train; pass a larger budget, e.g. steps={2 * updates}, to continue it"
-            )
+        super().on_load_checkpoint(checkpoint)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from gansuite.benchmark import chosen_rows, print_row, print_table, train_timed
-from gansuite.entry import report_user_errors
+from gansuite.commands.entry import report_user_errors
+from gansuite.run.benchmark import chosen_rows, print_row, print_table, train_timed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gansuite.metrics.cas import classification_accuracy_score  # noqa: E402

@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gansuite.entry import report_user_errors
+from gansuite.commands.entry import report_user_errors
 from gansuite.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import torch
 
-from gansuite.benchmark import compose_config
+from gansuite.commands.entry import report_user_errors
 from gansuite.data.images import TorchvisionImages
-from gansuite.entry import report_user_errors
 from gansuite.metrics import inception
 from gansuite.metrics.image_metrics import ImageMetrics
 from gansuite.modules.loading import build_model
+from gansuite.run.benchmark import compose_config
 
 DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", "data"))
 

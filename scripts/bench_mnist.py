@@ -11,8 +11,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.benchmark import chosen_rows, print_row, print_table, train_timed
-from gansuite.entry import report_user_errors
+from gansuite.commands.entry import report_user_errors
+from gansuite.run.benchmark import chosen_rows, print_row, print_table, train_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ["model=dcgan", "data=mnist", "metrics.extractor=classifier", "steps=3000", "metrics.every_n_updates=3000"]

@@ -21,12 +21,12 @@ from hydra.utils import instantiate
 from lightning import Callback
 from omegaconf import DictConfig
 
-from gansuite.benchmark import build_run, compose_config, device_clock, write_table
+from gansuite.commands.entry import report_user_errors
 from gansuite.data.images import random_hflip, to_model_range
-from gansuite.entry import report_user_errors
 from gansuite.modules.optimizers import build_optimizer
 from gansuite.objective.regularizers import CriticBatch
-from gansuite.train import build_trainer
+from gansuite.run.benchmark import build_run, compose_config, device_clock, write_table
+from gansuite.run.train import build_trainer
 
 
 class BareLoop:

@@ -25,15 +25,15 @@ from pathlib import Path
 import torch
 from hydra.utils import instantiate
 
-from gansuite.benchmark import chosen_rows, compose_config, print_row, print_table, train_timed
+from gansuite.commands.entry import report_user_errors
 from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize
-from gansuite.entry import report_user_errors
 from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.ssim import ssim as structural_similarity
 from gansuite.metrics.super_resolution import SuperResolutionScores
 from gansuite.metrics.translation import set_psnr
 from gansuite.modules.loading import load_module
+from gansuite.run.benchmark import chosen_rows, compose_config, print_row, print_table, train_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["metrics=none", "logger=csv", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]

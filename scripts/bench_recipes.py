@@ -33,16 +33,16 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from torchvision.utils import save_image
 
-from gansuite.benchmark import print_row, print_table, train_timed
+from gansuite.commands.entry import report_user_errors
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import transform_to_a
-from gansuite.entry import report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.metrics.classifier import Classifier, default_weights
 from gansuite.metrics.image_metrics import to_uint8
 from gansuite.metrics.translation import set_psnr
 from gansuite.modules.loading import load_module
-from gansuite.validation import last_checkpoint_of
+from gansuite.run.benchmark import print_row, print_table, train_timed
+from gansuite.run.validation import last_checkpoint_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_paired import (  # noqa: E402 -- the scripts beside this one

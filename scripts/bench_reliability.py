@@ -14,8 +14,8 @@ import torch
 from PIL import Image
 
 from gansuite.callbacks.divergence import DivergenceGuard
+from gansuite.commands.entry import report_user_errors
 from gansuite.data.image_folder import list_images, readable_images
-from gansuite.entry import report_user_errors
 from gansuite.modules.gan import GAN
 from gansuite.nets import build_discriminator, build_generator
 from gansuite.objective.losses import NonSaturatingLoss

@@ -23,8 +23,8 @@ import argparse
 from hydra.utils import instantiate
 from lightning import Callback
 
-from gansuite.benchmark import CountFlops, build_run, compose_config, device_clock, write_table
-from gansuite.entry import report_user_errors
+from gansuite.commands.entry import report_user_errors
+from gansuite.run.benchmark import CountFlops, build_run, compose_config, device_clock, write_table
 
 FLAGS = ("on_device", "bf16", "channels_last", "compile")
 VARIANTS = {

@@ -15,8 +15,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.benchmark import chosen_rows, print_row, print_table, train_timed
-from gansuite.entry import report_user_errors
+from gansuite.commands.entry import report_user_errors
+from gansuite.run.benchmark import chosen_rows, print_row, print_table, train_timed
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMON = ["data=mnist", "metrics.extractor=classifier", "logger=csv", "trainer.enable_progress_bar=false"]

@@ -23,7 +23,7 @@ from hydra.utils import instantiate
 from lightning import Callback, Trainer
 from torchvision.io import write_png
 
-from gansuite.entry import report_user_errors
+from gansuite.commands.entry import report_user_errors
 from gansuite.modules.loading import build_model
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,8 +10,8 @@ alone does not tell apart. Prints a Markdown table and returns the two accuracie
 
 import sys
 
-from gansuite.entry import answer_script_help, report_user_errors, script_arguments
-from gansuite.validation import check_positive_int, check_seed
+from gansuite.commands.entry import answer_script_help, report_user_errors, script_arguments
+from gansuite.run.validation import check_positive_int, check_seed
 
 DEFAULTS = {"ckpt_path": "???", "num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "device": "cpu"}
 

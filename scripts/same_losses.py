@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gansuite.entry import answer_script_help, report_user_errors, script_arguments
+from gansuite.commands.entry import answer_script_help, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
+from gansuite.commands.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.metrics.trainable import TRAINABLE
 

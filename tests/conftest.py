@@ -18,7 +18,7 @@ from gansuite_testing import (
     require_data_dir,
 )
 
-from gansuite.train import train
+from gansuite.run.train import train
 
 
 def pytest_configure(config: pytest.Config) -> None:

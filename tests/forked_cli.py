@@ -26,10 +26,10 @@ PRELOADED = (
     "torchvision",
     "lightning",
     "hydra",
-    "gansuite.train",
-    "gansuite.sampling",
-    "gansuite.evaluating",
-    "gansuite.translating",
+    "gansuite.run.train",
+    "gansuite.run.sampling",
+    "gansuite.run.evaluating",
+    "gansuite.run.translating",
 )
 
 

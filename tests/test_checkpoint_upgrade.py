@@ -15,7 +15,7 @@ from gansuite_testing import QUIET, compose_config
 from gansuite.artifacts.checkpoints import read_checkpoint
 from gansuite.commands import sample
 from gansuite.modules.loading import load_module
-from gansuite.train import train
+from gansuite.run.train import train
 
 FIXTURE = Path(__file__).parent / "fixtures" / "stylegan2_written_before_generator_regularizers.ckpt"
 PL_MEAN_THEN = 0.009057101793587208  # its pl_mean, read with the code of that commit

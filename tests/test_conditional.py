@@ -17,8 +17,8 @@ from PIL import Image
 from scipy import linalg
 from torch import Tensor, nn
 
+from gansuite.commands.entry import user_error
 from gansuite.data.image_folder import ImageFolder
-from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.metrics.classifier import ClassifierFeatures, default_weights
 from gansuite.metrics.image_metrics import ImageMetrics, fake_labels, real_image_batches, real_subset_labels
@@ -34,14 +34,14 @@ from gansuite.nets.conditional import (
 )
 from gansuite.nets.mlp import MLPDiscriminator
 from gansuite.objective.losses import CLASS_LOSSES, data_to_data_cross_entropy
-from gansuite.train import train
-from gansuite.validation import validate
+from gansuite.run.train import train
+from gansuite.run.validation import validate
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import cas  # noqa: E402 -- scripts/ is not a package
 
-from gansuite import evaluating  # noqa: E402
 from gansuite.commands import sample  # noqa: E402
+from gansuite.run import evaluating  # noqa: E402
 
 CONDITIONINGS = ["projection", "acgan", "tac", "concat"]
 CLASSIFIER_HEADS = ("acgan", "tac", "reacgan")

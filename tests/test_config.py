@@ -6,7 +6,7 @@ import pytest
 from gansuite_testing import compose_config
 from hydra.utils import instantiate
 
-from gansuite.entry import user_error
+from gansuite.commands.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import build_model
 from gansuite.objective.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, WassersteinLoss

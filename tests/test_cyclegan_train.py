@@ -23,7 +23,7 @@ from gansuite.errors import ConfigError, DataError
 from gansuite.metrics.inception import write_random_weights
 from gansuite.metrics.translation import FrechetDistance, TranslationScores
 from gansuite.modules.loading import build_model, load_module
-from gansuite.train import train
+from gansuite.run.train import train
 
 # Tiny CycleGAN nets, quiet, every update logged, and metrics=none: the translation FID needs the Inception weights,
 # it is tested on its own below.

@@ -23,7 +23,7 @@ from gansuite_testing import (
 
 from gansuite.metrics.inception import write_random_weights
 from gansuite.metrics.lpips import write_random_backbone
-from gansuite.train import train
+from gansuite.run.train import train
 
 EXPERIMENTS = sorted(path.stem for path in (ROOT / "conf" / "experiment").glob("*.yaml"))
 # The recipes that evaluate while training (the others, metrics=none, are scored by a benchmark script).

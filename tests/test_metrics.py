@@ -23,7 +23,7 @@ from gansuite.errors import ConfigError
 from gansuite.metrics import inception
 from gansuite.metrics.classifier import Classifier, default_weights
 from gansuite.metrics.image_metrics import ImageMetrics, real_image_batches
-from gansuite.train import train
+from gansuite.run.train import train
 
 CLASSIFIER = ["metrics.extractor=classifier", "metrics.num_fake=200", "metrics.num_real=200"]
 CLASSIFIER += ["metrics.kid_subset_size=100", "metrics.kid_subsets=10"]

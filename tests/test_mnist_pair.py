@@ -13,7 +13,7 @@ from gansuite.data import sources
 from gansuite.data.images import resize_uint8
 from gansuite.data.unpaired import MnistPair, transform_to_a, transform_to_b
 from gansuite.errors import ConfigError
-from gansuite.train import train
+from gansuite.run.train import train
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from gansuite.errors import DivergenceError
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.loading import load_module
-from gansuite.train import train
+from gansuite.run.train import train
 
 
 class PointFamily(AdversarialModule):

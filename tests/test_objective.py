@@ -17,7 +17,7 @@ from gansuite.nets import build_discriminator, build_generator
 from gansuite.objective.adversarial import AdversarialObjective
 from gansuite.objective.losses import HingeLoss, NonSaturatingLoss, RelativisticPairingLoss
 from gansuite.objective.regularizers import R1, R2, CriticBatch, GeneratorBatch, PathLength, Regularizer
-from gansuite.train import train
+from gansuite.run.train import train
 
 
 def bare_loop(updates: int, seed: int = 0) -> torch.nn.Module:

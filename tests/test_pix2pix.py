@@ -13,15 +13,15 @@ from PIL import Image
 from torchvision.io import write_png
 
 from gansuite.commands import translate
+from gansuite.commands.entry import user_error
 from gansuite.data.images import to_model_range
 from gansuite.data.paired import luma, sobel_edges
-from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.metrics.translation import TranslationScores, set_psnr
 from gansuite.modules.loading import build_model, load_module
 from gansuite.nets.patchgan import PatchGANDiscriminator
 from gansuite.nets.unet import UnetBlock, UnetGenerator
-from gansuite.train import train
+from gansuite.run.train import train
 
 PIX2PIX = [*TINY_PIX2PIX, *QUIET, *LOG_EVERY_BATCH, "metrics=none"]
 

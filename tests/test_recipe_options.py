@@ -17,8 +17,8 @@ from gansuite.modules.loading import build_model, load_module
 from gansuite.nets.color import luma_of, with_luma_of
 from gansuite.nets.srresnet import SRResNet
 from gansuite.nets.unet import UnetGenerator
-from gansuite.train import train
-from gansuite.validation import validate
+from gansuite.run.train import train
+from gansuite.run.validation import validate
 
 SR = [*TINY_SRGAN, "data=sr_cifar", "data.batch_size=4", "metrics=none", "logger=csv", *QUIET]
 

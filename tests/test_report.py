@@ -19,7 +19,7 @@ from PIL import Image
 
 from gansuite.commands import report as report_command
 from gansuite.errors import ConfigError
-from gansuite.train import train
+from gansuite.run.train import train
 
 RUN = [
     "model=dcgan", "data=mnist", *TINY_CONV, "steps=12", "logger=csv", *QUIET, "trainer.log_every_n_steps=4",

@@ -17,9 +17,9 @@ from hydra.utils import instantiate
 from omegaconf import OmegaConf
 
 from gansuite.callbacks.run_config import RunConfig
+from gansuite.commands.entry import user_error
 from gansuite.data.batches import DeviceBatches
 from gansuite.data.images import random_hflip, wants_on_device
-from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import build_model, load_module
 

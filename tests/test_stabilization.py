@@ -12,13 +12,13 @@ from hydra.errors import InstantiationException
 from lightning import Callback
 from omegaconf import open_dict
 
-from gansuite.entry import user_error
+from gansuite.commands.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import build_model
 from gansuite.objective.augment import AdaptiveAugment
 from gansuite.objective.regularizers import LeCam
 from gansuite.objective.schedules import OptimizerSchedule, ema_beta
-from gansuite.train import train
+from gansuite.run.train import train
 
 TOY_RUN = ["logger=csv", "trainer.log_every_n_steps=1", *TINY_TOY, *TINY_MLP, *QUIET]
 IMAGE_RUN = ["data=cifar10_subset", "data.batch_size=8", "metrics=none", "logger=csv", "trainer.log_every_n_steps=1"]

@@ -25,7 +25,7 @@ from gansuite.nets.stylegan2 import (
     modulated_conv2d,
 )
 from gansuite.objective.regularizers import R1, path_lengths
-from gansuite.train import train
+from gansuite.run.train import train
 
 PATH_LENGTH_MEAN = "generator_regularizers.path_length.mean"  # the running mean's state_dict key
 TINY = {"w_dim": 8, "mapping_layers": 2, "channel_base": 64, "channel_max": 8}

@@ -13,11 +13,10 @@ from PIL import Image
 from torchmetrics.functional.image import learned_perceptual_image_patch_similarity
 from torchvision.io import write_png
 
-from gansuite import evaluating
 from gansuite.commands import translate
+from gansuite.commands.entry import user_error
 from gansuite.data.images import to_model_range
 from gansuite.data.super_resolution import bicubic_resize, downscale
-from gansuite.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.metrics import lpips
 from gansuite.metrics.image_metrics import to_uint8
@@ -26,7 +25,8 @@ from gansuite.modules.loading import load_module
 from gansuite.nets import vgg
 from gansuite.nets.srresnet import SRGANDiscriminator, SRResNet
 from gansuite.objective.losses import feature_content_loss
-from gansuite.train import train
+from gansuite.run import evaluating
+from gansuite.run.train import train
 
 SRGAN = [*TINY_SRGAN, *QUIET, *LOG_EVERY_BATCH, "data=sr_cifar", "data.batch_size=4", "data.num_test=8"]
 

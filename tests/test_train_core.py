@@ -21,7 +21,7 @@ from gansuite_testing import (
     readme_offline_commands,
 )
 
-from gansuite.train import train
+from gansuite.run.train import train
 
 # Quiet, and every batch logged: assert_finite_run reads the losses of these few-update runs from the CSV log.
 QUIET_LOGGED = [*QUIET, *LOG_EVERY_BATCH]

@@ -6,7 +6,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 from gansuite.errors import ConfigError
 from gansuite.loggers.wandb_logger import offline_reason
-from gansuite.train import train
+from gansuite.run.train import train
 
 
 def test_tensorboard_logger_records_losses_metrics_and_gradient_norms(tmp_path):

@@ -15,7 +15,7 @@ from ops_helpers import environment, run, train_command, wandb_records
 
 import gansuite
 from gansuite.modules.loading import load_module
-from gansuite.resume import checkpoint_to_resume, expand_resume
+from gansuite.run.resume import checkpoint_to_resume, expand_resume
 
 RESUMED_STEPS = 15
 

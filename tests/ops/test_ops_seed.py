@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from gansuite_testing import QUIET, TINY_MLP, TINY_TOY, compose_config
 
-from gansuite.train import train
+from gansuite.run.train import train
 
 
 def losses(tmp_path: Path, seed: int, logger: str = "csv") -> list[tuple[float, float]]:

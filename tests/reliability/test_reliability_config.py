@@ -6,13 +6,13 @@ import pytest
 from gansuite_testing import QUIET, TINY_MLP, TINY_TOY, compose_config
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
+from gansuite.commands.entry import quoted_for_hydra, user_error
 from gansuite.data.toy import GaussianMixture
-from gansuite.entry import quoted_for_hydra, user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.modules.capabilities import Capabilities
 from gansuite.modules.gan import GAN
-from gansuite.train import train
-from gansuite.validation import validate
+from gansuite.run.train import train
+from gansuite.run.validation import validate
 
 
 class TwoDomainData(GaussianMixture):

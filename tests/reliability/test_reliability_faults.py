@@ -15,11 +15,11 @@ from reliability_helpers import finish, run_cli, start_cli, start_cli_in, user_e
 
 from gansuite.artifacts.checkpoint_io import AtomicCheckpointIO
 from gansuite.artifacts.checkpoints import read_checkpoint
-from gansuite.entry import user_error
+from gansuite.commands.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.lightning_adapter import AppendingCSVLogger
 from gansuite.modules.loading import load_module
-from gansuite.train import train
+from gansuite.run.train import train
 
 # Plain SGD at learning rate 10 on the discriminator: finite for a few updates, then NaN (the config hook).
 DIVERGING = ["model.optimizer_d._target_=torch.optim.SGD", "~model.optimizer_d.betas", "model.optimizer_d.lr=10"]

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from gansuite.artifacts.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.nets.recipes import build
-from gansuite.validation import check_positive_int, check_seed, check_truncation
+from gansuite.run.validation import check_positive_int, check_seed, check_truncation
 
 DIRECTIONS = ("a2b", "b2a")
 

@@ -23,7 +23,7 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
 
     def __init__(self, every_n_updates: int, **kwargs) -> None:
         # No version counter: a run resumed from an earlier checkpoint overwrites last.ckpt (the files written after
-        # that checkpoint are set aside first, gansuite.resume) instead of leaving a stale one beside last-v1.ckpt.
+        # that checkpoint are set aside first, gansuite.run.resume) instead of leaving a stale one beside last-v1.ckpt.
         super().__init__(every_n_train_steps=1, save_on_exception=True, enable_version_counter=False, **kwargs)
         self.every_n_updates = every_n_updates
 
@@ -39,7 +39,7 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
             return
         super().on_exception(trainer, pl_module, exception)
         reason = "SIGTERM" if isinstance(exception, SIGTERMException) else "interrupt"
-        # resume= carries the run's own overrides (gansuite.resume); a bare ckpt_path= would revert to the defaults.
+        # resume= carries the run's own overrides (gansuite.run.resume); a bare ckpt_path= would revert to the defaults.
         run_dir = Path(self.dirpath).parent
         rank_zero_info(
             f"stopped by {reason} after generator update {pl_module.generator_updates}: saved {self.last_model_path}; "

@@ -13,8 +13,8 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from gansuite.commands.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.errors import ConfigError
 
 # The metrics= option that scores what a checkpoint generates.
@@ -60,7 +60,7 @@ def what_it_generates(stored: dict) -> str:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="evaluate")
 def main(cfg: DictConfig) -> None:
-    from gansuite.evaluating import evaluate_or_remove_run_dir  # after the checks: torch and Lightning are slow
+    from gansuite.run.evaluating import evaluate_or_remove_run_dir  # after the checks: torch and Lightning are slow
 
     report_user_errors(evaluate_or_remove_run_dir, cfg)
 

@@ -10,7 +10,7 @@ overwrite=true. ONNX needs the export extra: pip install 'gansuite[export]'.
 import sys
 from pathlib import Path
 
-from gansuite.entry import answer_script_help, check_writable, report_user_errors, script_arguments
+from gansuite.commands.entry import answer_script_help, check_writable, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
 
 DEFAULTS = {"ckpt_path": "???", "format": "onnx", "out": None, "direction": None, "overwrite": False}

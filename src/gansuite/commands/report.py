@@ -7,7 +7,7 @@ jobs' summary table and one curve per job); see gansuite.artifacts.report. Write
 import sys
 from pathlib import Path
 
-from gansuite.entry import answer_script_help, report_user_errors
+from gansuite.commands.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
 
 

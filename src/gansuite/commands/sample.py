@@ -20,9 +20,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from gansuite.entry import answer_script_help, report_user_errors, script_arguments
+from gansuite.commands.entry import answer_script_help, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
-from gansuite.validation import check_positive_int, check_seed, check_truncation
+from gansuite.run.validation import check_positive_int, check_seed, check_truncation
 
 DEFAULTS = {
     "ckpt_path": "???",
@@ -58,7 +58,7 @@ def parse(argv: list[str]) -> DictConfig:
 def main(argv: list[str]) -> Path:
     answer_script_help(argv, __doc__)
     args = parse(argv)
-    from gansuite.sampling import write_samples  # after the checks: torch and Lightning take seconds to import
+    from gansuite.run.sampling import write_samples  # after the checks: torch and Lightning take seconds to import
 
     return write_samples(args)
 

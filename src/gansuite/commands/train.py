@@ -1,7 +1,7 @@
 """Train a GAN: `gansuite-train [group=option ...] [key=value ...]`, or `python train.py ...` in a checkout.
 
-The command line is expanded (`resume=<run dir>`, see gansuite.resume) and checked (see gansuite.entry) before
-Lightning is imported, which takes seconds: a bad command line is answered at once, and so are Hydra's own flags
+The command line is expanded (`resume=<run dir>`, see gansuite.run.resume) and checked (see gansuite.commands.entry)
+before Lightning is imported, which takes seconds: a bad command line is answered at once, and so are Hydra's own flags
 (--help, --cfg, ...), for which Hydra never calls the task function that imports it.
 """
 
@@ -11,10 +11,10 @@ from functools import partial
 import hydra
 from omegaconf import DictConfig
 
+from gansuite.commands.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.entry import answer_help, check_command_line, quoted_for_hydra, report_user_errors
-from gansuite.resume import expand_resume
-from gansuite.validation import validate
+from gansuite.run.resume import expand_resume
+from gansuite.run.validation import validate
 
 
 def announce_loading() -> None:
@@ -25,7 +25,7 @@ def announce_loading() -> None:
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def main(cfg: DictConfig) -> float | None:
     """The Hydra app: one run, or each job of a sweep."""
-    from gansuite.train import train_or_remove_run_dir  # torch and Lightning: seconds, after the checks
+    from gansuite.run.train import train_or_remove_run_dir  # torch and Lightning: seconds, after the checks
 
     return report_user_errors(train_or_remove_run_dir, cfg)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from gansuite.entry import answer_script_help, report_user_errors
+from gansuite.commands.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
-from gansuite.validation import check_positive_int
+from gansuite.run.validation import check_positive_int
 
 USAGE = "usage: scripts/translate.py ckpt_path=<ckpt> input=<folder> output=<folder> [direction=a2b|b2a]"
 ARGUMENTS = {
@@ -41,7 +41,9 @@ def main(argv: list[str]) -> list[Path]:
     if missing:
         raise ConfigError(f"missing {', '.join(f'{name}=...' for name in missing)}; {USAGE}")
     check_positive_int(arguments["batch_size"], "batch_size", "images per forward pass, e.g. batch_size=8")
-    from gansuite.translating import translate_folder  # after the checks: torch and Lightning take seconds to import
+    from gansuite.run.translating import (
+        translate_folder,  # after the checks: torch and Lightning take seconds to import
+    )
 
     written = translate_folder(**arguments)
     print(f"translated {len(written)} images ({arguments['direction']}) into {arguments['output']}")

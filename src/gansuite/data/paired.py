@@ -53,7 +53,7 @@ class PairedImages(UnpairedImages):
     """Batches (a, b) of aligned pairs; subclasses say where the four splits come from (`load_domains`), with the
     images of trainA and trainB (and of testA and testB) in the same order."""
 
-    #: Marks aligned pairs for gansuite.validation (pix2pix trains only on these; CycleGAN on these too).
+    #: Marks aligned pairs for gansuite.run.validation (pix2pix trains only on these; CycleGAN on these too).
     paired = True
 
     def setup(self, stage: str | None = None) -> None:

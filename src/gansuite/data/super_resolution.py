@@ -75,7 +75,7 @@ class SuperResolutionData(ImageDataModule):
     """Batches (low, high) in [-1, 1]; subclasses say where the training and test images come from. The model's
     data shape is the high-resolution crop's, (channels, crop_size, crop_size)."""
 
-    #: Marks (low, high) pairs for gansuite.validation: super-resolution models train only on these.
+    #: Marks (low, high) pairs for gansuite.run.validation: super-resolution models train only on these.
     low_resolution_pairs = True
 
     def __init__(

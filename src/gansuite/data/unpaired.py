@@ -113,7 +113,7 @@ class UnalignedPairs(Dataset):
 class UnpairedImages(ImageDataModule):
     """Batches (a, b); subclasses say where the four splits come from (`load_domains`)."""
 
-    #: The images of each split once set up; its presence on the class marks two-domain data for gansuite.validation.
+    #: The images of each split once set up; its presence on the class marks two-domain data (data_provides).
     domains: dict[str, Sequence[Tensor]] | None = None
 
     def __init__(

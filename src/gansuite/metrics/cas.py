@@ -5,12 +5,12 @@ import torch
 from hydra.utils import instantiate
 from torch import Tensor
 
-from gansuite.benchmark import print_table
 from gansuite.errors import ConfigError
 from gansuite.metrics.classifier_training import accuracy, fit_classifier
 from gansuite.metrics.image_metrics import to_uint8
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.loading import load_module
+from gansuite.run.benchmark import print_table
 
 
 @torch.inference_mode()

@@ -65,6 +65,12 @@ class TrainingClocks(LightningModule):
         return self.generator_updates
 
     @property
+    def steps_into_update(self) -> int:
+        """Optimizer steps already taken in the generator update in progress (0 at its start): what a family's
+        order of turns within an update reads."""
+        return self.global_step - self.optimizer_steps_for(self.generator_updates)
+
+    @property
     def discriminator_updates(self) -> int:
         """Discriminator updates made so far: every optimizer step that is not a generator update is one (GAN's
         critic steps, CycleGAN's step of both discriminators). Lazy regularizers count these."""

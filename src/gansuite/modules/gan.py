@@ -96,7 +96,7 @@ class GAN(AdversarialModule):
         real, labels = (batch, None) if isinstance(batch, Tensor) else batch
         labels = labels if self.conditional else None  # labelled data trains an unconditional model as well
         opt_d, opt_g = self.optimizers()
-        generator_turn = self.global_step % self.optimizer_steps_per_generator_update == self.n_critic - 1
+        generator_turn = self.steps_into_update == self.n_critic - 1  # after n_critic - 1 critic-only batches
         # The generator's graph is kept only on the batches that update it; critic-only batches need its output.
         with torch.set_grad_enabled(generator_turn):
             fake = self(self.sample_noise(real.shape[0]), labels)

@@ -13,7 +13,7 @@ from torch import nn
 from gansuite.artifacts.checkpoints import read_checkpoint, state_difference, weights_under
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule
-from gansuite.validation import last_checkpoint_of
+from gansuite.run.validation import last_checkpoint_of
 
 NETWORK_NAMES = ("generator", "discriminator", "_a", "_b")
 

@@ -12,7 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
 
 from gansuite.artifacts.plots import plot_toy, save_image_grid
-from gansuite.entry import check_writable
+from gansuite.commands.entry import check_writable
 from gansuite.errors import ConfigError
 from gansuite.files import atomic_write
 from gansuite.modules.base import eval_mode

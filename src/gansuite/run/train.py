@@ -18,13 +18,13 @@ from omegaconf import DictConfig, OmegaConf
 
 from gansuite.callbacks.divergence import DivergenceGuard
 from gansuite.callbacks.run_config import RunConfig
-from gansuite.entry import user_error
+from gansuite.commands.entry import user_error
 from gansuite.errors import ConfigError, DataError
 from gansuite.modules.base import AdversarialModule
 from gansuite.modules.initialization import initialize_from
 from gansuite.modules.loading import build_model
-from gansuite.resume import set_aside_later_checkpoints
-from gansuite.validation import validate
+from gansuite.run.resume import set_aside_later_checkpoints
+from gansuite.run.validation import validate
 
 
 def build_trainer(cfg: DictConfig, module: AdversarialModule, callbacks: list[Callback]) -> Trainer:

@@ -9,13 +9,13 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from gansuite.commands.entry import user_error
 from gansuite.commands.evaluate import check
 from gansuite.data.image_folder import list_images
-from gansuite.entry import user_error
 from gansuite.errors import ConfigError
 from gansuite.files import write_text_atomically
 from gansuite.modules.loading import load_module
-from gansuite.train import remove_run_dir
+from gansuite.run.train import remove_run_dir
 
 
 def test_folder(run_data: DictConfig, path: str) -> DictConfig:

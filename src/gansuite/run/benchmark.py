@@ -18,7 +18,7 @@ from torch.utils.flop_counter import flop_registry
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import build_model
-from gansuite.train import train
+from gansuite.run.train import train
 
 
 def compose_config(overrides: list[str]) -> DictConfig:

@@ -98,6 +98,15 @@ def test_periodic_checkpoints_and_sample_grids_follow_generator_updates(tmp_path
     assert grids == ["gen_step_000002.png", "gen_step_000004.png", "gen_step_000006.png"]
 
 
+def test_the_last_update_is_checkpointed_when_the_budget_is_not_a_multiple_of_the_period(tmp_path):
+    overrides = ["steps=5", "callbacks.model_checkpoint.every_n_updates=2", *QUIET_LOGGED, *TINY_MLP]
+    train(compose_config(overrides, tmp_path))
+    checkpoints = sorted(p.name for p in (tmp_path / "checkpoints").iterdir())
+    assert checkpoints == ["gen_step_000002.ckpt", "gen_step_000004.ckpt", "gen_step_000005.ckpt", "last.ckpt"]
+    last = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
+    assert last["global_step"] == 10  # 5 updates of the toy GAN, a discriminator and a generator step each
+
+
 @pytest.mark.slow
 def test_readme_command_trains_the_default_and_leaves_its_outputs(tmp_path):
     """`python train.py` as the README writes it, shrunk only by steps= (run from a scratch directory so logs land

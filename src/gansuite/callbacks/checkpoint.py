@@ -14,7 +14,8 @@ warnings.filterwarnings("ignore", message="Using ModelCheckpoint with manual opt
 
 
 class GeneratorStepCheckpoint(ModelCheckpoint):
-    """Saves every `every_n_updates` generator updates (plus last.ckpt with `save_last`).
+    """Saves every `every_n_updates` generator updates and at the budget's last update (plus last.ckpt with
+    `save_last`): a budget that is not a multiple of the period still ends with its final state saved.
 
     Lightning's `every_n_train_steps` counts optimizer steps, which under manual optimization are n_critic + 1 per
     generator update: so Lightning is asked to consider every step, and this callback hands it only the batches
@@ -29,7 +30,7 @@ class GeneratorStepCheckpoint(ModelCheckpoint):
 
     def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *args) -> None:
         update = pl_module.completed_generator_update
-        if update is not None and update % self.every_n_updates == 0:
+        if update is not None and (update % self.every_n_updates == 0 or update == pl_module.budget_updates):
             super().on_train_batch_end(trainer, pl_module, *args)
 
     def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:

@@ -22,16 +22,15 @@ install-test: $(VENV)/.installed-test
 train: install
 	$(PY) train.py $(ARGS)
 
-# One pytest worker per core (pytest-xdist), an idle one taking queued tests from the other (worksteal);
-# tests/conftest.py gives each worker one thread and queues the slow tests first.
+# One pytest worker per core (pytest-xdist); tests/conftest.py gives each worker one thread.
 WORKERS ?= $(shell nproc)
 
 test: install-test
-	$(PY) -m pytest -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) $(PYTEST_ARGS)
 
 # The inner loop: everything but the tests marked slow.
 test-fast: install-test
-	$(PY) -m pytest -n $(WORKERS) --dist worksteal -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 lint: install-test
 	$(VENV)/bin/ruff check .

@@ -29,12 +29,6 @@ def pytest_configure(config: pytest.Config) -> None:
         torch.set_num_threads(1)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests marked slow first, in their order: under pytest-xdist the long ones start while the short ones
-    fill the other worker's gaps, instead of one of them running alone at the end of the session."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 @pytest.fixture
 def data_dir() -> Path:
     return require_data_dir()

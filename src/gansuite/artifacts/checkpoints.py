@@ -30,11 +30,11 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
     return upgrade_checkpoint(checkpoint) if isinstance(checkpoint, dict) else checkpoint
 
 
-#: Modules that moved into a subpackage (2026-12): old dotted name -> new. A run config names them in `_target_`s
-#: (the objective's) and in trainer plugins (checkpoint_io).
+#: The modules a stored run config names (the objective's `_target_`s, the trainer's checkpoint_io plugin) that moved
+#: into a subpackage (2026-12): old dotted name -> new.
 MOVED = {
     **{name: f"objective.{name}" for name in ("losses", "regularizers", "augment", "schedules")},
-    **{name: f"artifacts.{name}" for name in ("checkpoints", "checkpoint_io", "export", "pretrained", "report")},
+    "checkpoint_io": "artifacts.checkpoint_io",
 }
 #: StyleGAN2's `model.pl_*` keys, before the path-length penalty became a generator regularizer (2026-12).
 PATH_LENGTH_KEYS = {"pl_weight": "weight", "pl_every": "every", "pl_decay": "decay", "pl_batch_shrink": "batch_shrink"}

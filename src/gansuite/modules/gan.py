@@ -44,11 +44,6 @@ class GAN(AdversarialModule):
         super().__init__(**base)
         self.conditional = check_conditioning(conditioning, self.num_classes)
         self.objective.condition_on(conditioning)
-        if conditioning == "tac" and self.objective.class_loss_on_fakes:
-            raise ConfigError(
-                "model.class_loss_on_fakes=true is ACGAN's objective; model.conditioning=tac trains its twin "
-                "classifier on the fakes instead: set model.class_loss_on_fakes=false"
-            )
         if n_critic < 1:
             raise ConfigError(
                 f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"

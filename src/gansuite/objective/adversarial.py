@@ -85,6 +85,11 @@ class AdversarialObjective:
     def condition_on(self, conditioning: str) -> None:
         """Scores a class head by `conditioning`'s loss (gansuite.objective.losses.CLASS_LOSSES: acgan, tac,
         reacgan); the other conditionings have no class head."""
+        if conditioning == "tac" and self.class_loss_on_fakes:
+            raise ConfigError(
+                "model.class_loss_on_fakes=true is ACGAN's objective; model.conditioning=tac trains its twin "
+                "classifier on the fakes instead: set model.class_loss_on_fakes=false"
+            )
         self.class_loss = CLASS_LOSSES.get(conditioning)
 
     def discriminator_loss(

@@ -160,6 +160,8 @@ def _target(node: DictConfig, group: str) -> Any:
 
 def _check_domains(model: Any, data: Any) -> None:
     consumes, provides = model.capabilities.consumes, data_provides(data)
+    if model.capabilities.accepts(provides):
+        return
     needs_sr, has_sr = consumes == "resolution_pairs", provides == "resolution_pairs"
     if needs_sr and not has_sr:
         raise ConfigError(

@@ -1,5 +1,6 @@
-"""The Hydra callback of every sweep (conf/hydra/default.yaml): when the sweep ends, its summary table
-(gansuite.artifacts.sweep_summary) and its report (gansuite.artifacts.report) are written into the sweep directory."""
+"""The Hydra callback of every sweep (conf/hydra/default.yaml): when the sweep ends, its summary tables (one row per
+job, and over seeds when jobs differ only by seed: gansuite.artifacts.sweep_summary) and its report
+(gansuite.artifacts.report) are written into the sweep directory."""
 
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,10 @@ class SweepSummary(Callback):
         )
 
         sweep_dir = Path(config.hydra.sweep.dir)
-        rows = write_summary(sweep_dir)
+        rows, over_seeds = write_summary(sweep_dir)
         report = write_report(sweep_dir)
-        print(f"Sweep summary of {len(rows)} jobs: {sweep_dir / 'summary.md'} (and summary.csv, {report})", flush=True)
+        seeds = "; mean, std and 95% interval over seeds: summary_seeds.md and .csv" if over_seeds else ""
+        print(
+            f"Sweep summary of {len(rows)} jobs: {sweep_dir / 'summary.md'} (and summary.csv, {report}){seeds}",
+            flush=True,
+        )

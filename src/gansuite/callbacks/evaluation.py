@@ -24,6 +24,7 @@ from gansuite.files import write_text_atomically
 from gansuite.lightning_adapter import log_now
 from gansuite.metrics.image_metrics import ImageMetrics
 from gansuite.metrics.mode_coverage import ModeCoverage
+from gansuite.metrics.path_length import PerceptualPathLength
 from gansuite.metrics.super_resolution import SuperResolutionScores
 from gansuite.metrics.translation import FrechetDistance, TranslationScores
 
@@ -150,4 +151,12 @@ def super_resolution_evaluation(
     """metrics=psnr_ssim: PSNR and SSIM of every upscaled test image on the SR protocol (`psnr_y`, `ssim_y`);
     metrics=sr_lpips adds LPIPS (`lpips_alex`)."""
     evaluator = SuperResolutionScores(channel, lpips)
+    return checked_evaluation(evaluator, evaluator.names, every_n_updates, monitor, output_path)
+
+
+def path_length_evaluation(
+    every_n_updates: int, monitor: str, output_path: str | None = None, **protocol
+) -> Evaluation:
+    """metrics=ppl: perceptual path length (`ppl_<space><sampling>_<distance>`, gansuite.metrics.path_length)."""
+    evaluator = PerceptualPathLength(**protocol)
     return checked_evaluation(evaluator, evaluator.names, every_n_updates, monitor, output_path)

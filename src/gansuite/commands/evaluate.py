@@ -4,6 +4,7 @@ numbers with the protocol that made them. Also writes them to evaluation.json in
 python scripts/evaluate.py ckpt_path=logs/train/runs/<run>/checkpoints/best.ckpt metrics.num_fake=10000
 python scripts/evaluate.py ckpt_path=<toy run>/checkpoints/last.ckpt metrics=mode_coverage
 python scripts/evaluate.py ckpt_path=<srgan run>/checkpoints/last.ckpt metrics=psnr_ssim test_path=DIR
+python scripts/evaluate.py ckpt_path=<stylegan2 run>/checkpoints/last.ckpt metrics=ppl metrics.space=w
 """
 
 import importlib
@@ -17,12 +18,12 @@ from gansuite.commands.entry import answer_help, check_command_line, quoted_for_
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError
 
-# The metrics= option that scores what a checkpoint generates.
+# The metrics= options that score what a checkpoint generates, the usual one first.
 METRICS_FOR = {
-    "2-D points": "mode_coverage",
-    "images": "default",
-    "translations": "translation_fid",
-    "upscaled images": "psnr_ssim",
+    "2-D points": ("mode_coverage",),
+    "images": ("default", "ppl"),
+    "translations": ("translation_fid",),
+    "upscaled images": ("psnr_ssim",),
 }
 
 
@@ -33,8 +34,8 @@ def check(cfg: DictConfig) -> None:
         raise ConfigError("ckpt_path is required: python scripts/evaluate.py ckpt_path=<run dir>/checkpoints/last.ckpt")
     if not cfg.metrics.get("_target_"):
         raise ConfigError(
-            "metrics=none evaluates nothing: pass metrics=default (images), metrics=mode_coverage (toy data), "
-            "metrics=translation_fid (CycleGAN, pix2pix) or metrics=psnr_ssim (SRGAN, SRResNet)"
+            "metrics=none evaluates nothing: pass metrics=default or metrics=ppl (images), metrics=mode_coverage "
+            "(toy data), metrics=translation_fid (CycleGAN, pix2pix) or metrics=psnr_ssim (SRGAN, SRResNet)"
         )
     from gansuite.artifacts.checkpoints import (
         read_checkpoint,  # after the checks that need no checkpoint: torch is slow
@@ -44,9 +45,11 @@ def check(cfg: DictConfig) -> None:
     if stored is None:
         raise ConfigError(f"{cfg.ckpt_path} is not a gansuite checkpoint (it holds no run config)")
     made = what_it_generates(stored)
-    option = METRICS_FOR[made]
-    if cfg.metrics._target_ != OmegaConf.load(Path(CONFIG_DIR) / "metrics" / f"{option}.yaml")._target_:
-        raise ConfigError(f"{cfg.ckpt_path} generates {made}, which these metrics do not score: pass metrics={option}")
+    options = METRICS_FOR[made]
+    targets = {OmegaConf.load(Path(CONFIG_DIR) / "metrics" / f"{option}.yaml")._target_ for option in options}
+    if cfg.metrics._target_ not in targets:
+        passes = " or ".join(f"metrics={option}" for option in options)
+        raise ConfigError(f"{cfg.ckpt_path} generates {made}, which these metrics do not score: pass {passes}")
 
 
 def what_it_generates(stored: dict) -> str:

@@ -1,8 +1,9 @@
-"""FID, Inception Score, KID and precision/recall of a generator, on torch-fidelity's protocol.
+"""FID, Inception Score, KID, precision/recall and density/coverage of a generator, on torch-fidelity's protocol.
 
 One feature network (Inception or the dataset's classifier) runs once per batch of uint8 images; its pool features
-feed the FID (gansuite.metrics.frechet, float64) and torchmetrics' KID, its logits the IS, through a pass-through
-`feature` module. Generated images are quantized to uint8 by rounding, as saved images would be.
+feed the FID (gansuite.metrics.frechet, float64), torchmetrics' KID and the k-NN metrics (precision/recall,
+density/coverage), its logits the IS, through a pass-through `feature` module. Generated images are quantized to
+uint8 by rounding, as saved images would be.
 torchmetrics' IS and KID draw their splits and subsets with torch.randperm and IS reports the unbiased std; here
 they draw them as torch-fidelity does (numpy RandomState(seed), population std), so the values agree with it.
 Real features come from the on-disk cache (real_stats_cache), so a run extracts them once.
@@ -101,10 +102,27 @@ def kth_neighbour_distance(features: Tensor, k: int, batch_size: int) -> Tensor:
     return torch.cat([torch.cdist(rows, features).kthvalue(k + 1).values for rows in features.split(batch_size)])
 
 
+def ball_membership(
+    queries: Tensor, centers: Tensor, radii: Tensor, batch_size: int, closed: bool = True
+) -> tuple[Tensor, Tensor]:
+    """(for each query, the number of balls (center, radius) holding it; for each ball, whether it holds a query).
+
+    `closed`: a query at exactly the radius is inside, as torch-fidelity's precision/recall counts it; density and
+    coverage count open balls, as the authors' code (prdc) does, so a set scored against itself has density 1 (up to
+    rounding at each ball's edge, where its k-th neighbour lies).
+    """
+    counts, holds = [], torch.zeros(len(centers), dtype=torch.bool, device=centers.device)
+    for rows in queries.split(batch_size):
+        distances = torch.cdist(rows, centers)
+        inside = distances <= radii if closed else distances < radii
+        counts.append(inside.sum(dim=1))
+        holds |= inside.any(dim=0)
+    return torch.cat(counts), holds
+
+
 def covered_fraction(queries: Tensor, centers: Tensor, radii: Tensor, batch_size: int) -> float:
     """Share of `queries` inside at least one ball (center, radius)."""
-    inside = [(torch.cdist(rows, centers) <= radii).any(dim=1) for rows in queries.split(batch_size)]
-    return float(torch.cat(inside).float().mean())
+    return float(ball_membership(queries, centers, radii, batch_size)[0].gt(0).float().mean())
 
 
 def precision_recall(fake: Tensor, real: Tensor, k: int = 3, batch_size: int = 10000) -> tuple[float, float]:
@@ -117,6 +135,19 @@ def precision_recall(fake: Tensor, real: Tensor, k: int = 3, batch_size: int = 1
     precision = covered_fraction(fake, real, kth_neighbour_distance(real, k, batch_size), batch_size)
     recall = covered_fraction(real, fake, kth_neighbour_distance(fake, k, batch_size), batch_size)
     return precision, recall
+
+
+def density_coverage(fake: Tensor, real: Tensor, k: int = 5, batch_size: int = 10000) -> tuple[float, float]:
+    """Density and coverage (Naeem et al. 2020, "Reliable Fidelity and Diversity Metrics for Generative Models"),
+    with the paper's k = 5 by default.
+
+    Both use only the real k-NN balls, which makes them robust to fake outliers (which inflate recall's fake balls)
+    and to real outliers (whose large balls inflate precision): density is the mean number of real balls holding a
+    fake sample, divided by k (about 1 when the fakes follow the real distribution, above 1 where they crowd the
+    dense real regions); coverage is the share of real balls holding at least one fake sample.
+    """
+    counts, holds = ball_membership(fake, real, kth_neighbour_distance(real, k, batch_size), batch_size, closed=False)
+    return float(counts.double().sum() / (k * len(fake))), float(holds.double().mean())
 
 
 def dataset_key(datamodule) -> str:
@@ -204,6 +235,8 @@ class ImageMetrics:
         kid_subsets: int = 100,
         kid_subset_size: int = 1000,
         prc_neighborhood: int = 3,
+        density_coverage: bool = False,
+        density_coverage_neighborhood: int = 5,
         seed: int = 2020,
         dataset: str = "images",
         name_suffix: str = "",
@@ -226,6 +259,7 @@ class ImageMetrics:
         self.num_fake, self.num_real, self.split = num_fake, num_real, split
         self.extractor_name, self.dataset, self.name_suffix = extractor, dataset, name_suffix
         self.precision_recall, self.prc_neighborhood = precision_recall, prc_neighborhood
+        self.density_coverage, self.dc_neighborhood = density_coverage, density_coverage_neighborhood
         self.cache_dir, self.batch_size, self.seed = cache_dir, batch_size, seed
         self.is_splits, self.kid_subsets, self.kid_subset_size = is_splits, kid_subsets, kid_subset_size
         self.conditional = conditioning not in (None, "none")
@@ -254,6 +288,7 @@ class ImageMetrics:
         score = "is" if self.extractor_name == "inception" else "cs"
         names = ["fid", score, f"{score}_std", "kid", "kid_std"]
         names += ["precision", "recall"] if self.precision_recall else []
+        names += ["density", "coverage"] if self.density_coverage else []
         names += ["intra_fid"] if self.intra_class_fid else []
         names = [name + self.name_suffix for name in names]
         # Always the dataset's classifier, whichever extractor the FID uses: no suffix to tell apart.
@@ -267,12 +302,18 @@ class ImageMetrics:
             conditional["generated labels"] = "the real images' labels, shuffled (real class frequencies)"
         if self.label_accuracy:
             conditional["label accuracy"] = f"argmax of the classifier {self.classifier_weights}"
+        neighbours = {}
+        if self.precision_recall:
+            neighbours["precision / recall"] = f"k = {self.prc_neighborhood} NN balls of the pool features"
+        if self.density_coverage:
+            neighbours["density / coverage"] = f"k = {self.dc_neighborhood} NN balls of the real pool features"
         return {
             "extractor": extractor.description if extractor is not None else f"{self.extractor_name} ({self.weights})",
             "resize": extractor.resize if extractor is not None else "",
             "real images": f"{self.num_real} ({self.split} split)",
             "fake images": f"{self.num_fake} (uint8, rounded)",
             "IS splits / KID subsets": f"{self.is_splits} / {self.kid_subsets} x {self.kid_subset_size}",
+            **neighbours,
             **conditional,
         }
 
@@ -284,7 +325,7 @@ class ImageMetrics:
         return extractor.to(device).eval().requires_grad_(False)
 
     def features(self, images: Tensor) -> tuple[Tensor, Tensor]:
-        """Pool features (FID, KID, precision/recall) and logits (IS) of uint8 images, in one pass."""
+        """Pool features (FID, KID, precision/recall, density/coverage) and logits (IS) of uint8 images, in one pass."""
         return self.extractor(images)
 
     def compute_real_features(self, datamodule, device: torch.device) -> Tensor:
@@ -362,6 +403,8 @@ class ImageMetrics:
         values = [frechet_distance(self.real_features, fake), *self.inception_score.compute(), *self.kid.compute()]
         if self.precision_recall:
             values += precision_recall(fake, self.real_features, self.prc_neighborhood)
+        if self.density_coverage:
+            values += density_coverage(fake, self.real_features, self.dc_neighborhood)
         if self.intra_class_fid:
             num_classes = pl_module.num_classes
             values.append(intra_class_fid(self.real_features, self.real_labels, fake, self.fake_labels, num_classes))

@@ -28,10 +28,13 @@ def backbone_url(net: str) -> str:
     return torchvision.models.get_model_weights(BACKBONES[net]).DEFAULT.url
 
 
-def lpips_metric(net: str = "alex") -> LearnedPerceptualImagePatchSimilarity:
-    """torchmetrics' LPIPS on images in [-1, 1], mean over the updates; ConfigError offline without the backbone."""
-    fix = "or use metrics=psnr_ssim, which needs no weights"
-    cached_weights(backbone_url(net), f"metrics.lpips={net}", NAMES[net], fix)
+def lpips_metric(
+    net: str = "alex", option: str | None = None, fix: str = "or use metrics=psnr_ssim, which needs no weights"
+) -> LearnedPerceptualImagePatchSimilarity:
+    """torchmetrics' LPIPS on images in [-1, 1], mean over the updates (its `net` gives per-image distances);
+    ConfigError offline without the backbone, naming the `option` that asked for it (metrics.lpips=<net> by
+    default) and the `fix` that goes on without it."""
+    cached_weights(backbone_url(net), option or f"metrics.lpips={net}", NAMES[net], fix)
     return LearnedPerceptualImagePatchSimilarity(net_type=net, normalize=False).eval()
 
 

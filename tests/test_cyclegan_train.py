@@ -109,7 +109,7 @@ def test_trains_on_generated_folders_in_the_horse2zebra_layout(tmp_path: Path) -
     written = translate.main(arguments)
     assert sorted(p.name for p in translated.iterdir()) == ["0.png", "1.png", "2.png"] == [p.name for p in written]
     with Image.open(translated / "1.png") as image:
-        assert image.size == (32, 32)
+        assert image.size == (40, 40)  # the input's size, not the training size (resize=true gives that)
     with pytest.raises(ConfigError, match="0.png already exists .3 of the 3 outputs do.*overwrite=true"):
         translate.main(arguments)  # never overwrites unasked
     assert len(translate.main([*arguments, "overwrite=true"])) == 3

@@ -1,12 +1,15 @@
 """Translate a folder of images with a trained CycleGAN or pix2pix checkpoint, or upscale one with SRGAN/SRResNet.
 
     python scripts/translate.py ckpt_path=logs/train/runs/<run>/checkpoints/last.ckpt input=DIR output=DIR \
-        direction=a2b [batch_size=8] [device=auto]
+        direction=a2b [resize=false] [batch_size=8] [device=auto]
 
-Every image under `input` (recursively) is resized to the model's training size, like the reference's test
-phase, translated A -> B (`direction=a2b`) or B -> A (`b2a`; pix2pix: its own direction), and written as PNG to the
-same relative path under `output`. A super-resolution checkpoint upscales each image at its own size, one at a time
-(`direction` does not apply). Existing files are never overwritten unless overwrite=true.
+Every image under `input` (recursively) is translated A -> B (`direction=a2b`) or B -> A (`b2a`; pix2pix: its own
+direction) at its own size and aspect ratio, and written as PNG of the same size to the same relative path under
+`output`. The networks are fully convolutional: each image is padded (reflect) to the size the generator takes and
+its translation cropped back. `resize=true` resizes every image to the model's training size first, like the
+reference's test phase, and writes the translations at that size. A super-resolution checkpoint upscales each image
+at its own size (`direction` does not apply, `resize=true` is refused). Consecutive images of one size run
+`batch_size` at a time. Existing files are never overwritten unless overwrite=true.
 """
 
 import sys
@@ -27,6 +30,7 @@ ARGUMENTS = {
     "batch_size": 8,
     "device": "auto",
     "overwrite": False,
+    "resize": False,
 }
 
 
@@ -41,6 +45,11 @@ def main(argv: list[str]) -> list[Path]:
     if missing:
         raise ConfigError(f"missing {', '.join(f'{name}=...' for name in missing)}; {USAGE}")
     check_positive_int(arguments["batch_size"], "batch_size", "images per forward pass, e.g. batch_size=8")
+    if not isinstance(arguments["resize"], bool):
+        raise ConfigError(
+            f"resize must be true (to the training size) or false (each image at its own size), got "
+            f"{arguments['resize']!r}"
+        )
     from gansuite.run.translating import (
         translate_folder,  # after the checks: torch and Lightning take seconds to import
     )

@@ -18,6 +18,7 @@ from torch.optim.lr_scheduler import LambdaLR
 from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule, eval_mode
 from gansuite.modules.capabilities import Capabilities
+from gansuite.nets.shapes import run_at_own_size
 
 
 def linear_decay(update: int, total_updates: int, decay_updates: int) -> float:
@@ -55,7 +56,9 @@ class TranslationModule(AdversarialModule):
         raise NotImplementedError
 
     def translate(self, images: Tensor, direction: str = "a2b") -> Tensor:
-        """Translations of `images` in [-1, 1] in `direction` ('a2b': A -> B, or 'b2a'), in eval mode."""
+        """Translations of `images` in [-1, 1] in `direction` ('a2b': A -> B, or 'b2a'), in eval mode, at the images'
+        own height and width (gansuite.nets.shapes.run_at_own_size: padded to what the generator takes, cropped
+        back)."""
         if direction not in self.directions:
             raise ConfigError(
                 f"direction={direction} is not a direction this {type(self).__name__} model translates: use "
@@ -63,7 +66,7 @@ class TranslationModule(AdversarialModule):
             )
         generator = self.generator_for(direction)
         with eval_mode(generator):
-            return generator(images.to(self.device))
+            return run_at_own_size(generator, images.to(self.device))
 
     def translation_grid(self, real_a: Tensor, real_b: Tensor) -> tuple[Tensor, int]:
         """The images of the periodic translation picture of these test pairs and the number of columns."""

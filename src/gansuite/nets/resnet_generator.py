@@ -93,6 +93,7 @@ class ResnetGenerator(nn.Module):
         self.net = nn.Sequential(*layers)
         self.num_blocks = num_blocks
         self.size_multiple = 4  # the height and width it takes: two stride-2 downsamplings
+        self.min_size = 8  # and at least 2 pixels at 1/4 resolution, where its blocks reflection-pad by 1
         init_dcgan_weights(self)  # the reference's init_type=normal, gain 0.02 is the same rule
 
     def forward(self, x: Tensor) -> Tensor:

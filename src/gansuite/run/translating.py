@@ -1,9 +1,11 @@
 """The work of `scripts/translate.py` (gansuite-translate) once its arguments are checked (gansuite.commands.translate
 says what they mean): every image of a folder translated, or upscaled, by a checkpoint's generator into another."""
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import torch
+from torch import Tensor
 from torchvision.transforms import InterpolationMode, v2
 
 from gansuite.artifacts.plots import save_image_grid
@@ -15,6 +17,7 @@ from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
 
 
+@torch.no_grad()  # inference only: no autograd graph of full-size activations
 def translate_folder(
     ckpt_path: str,
     input: str,
@@ -23,12 +26,19 @@ def translate_folder(
     batch_size: int = 8,
     device: str = "auto",
     overwrite: bool = False,
+    resize: bool = False,
 ) -> list[Path]:
-    """Translates every image under `input` into `output`; returns the written files."""
+    """Translates (or upscales) every image under `input` into `output`, each at its own size, or, for a translation
+    model with `resize`, at the model's training size; returns the written files."""
     device = ("cuda" if torch.cuda.is_available() else "cpu") if device == "auto" else device
     module, _ = load_module(ckpt_path, map_location=device)
     if module.capabilities.produces == "samples":
         raise ConfigError(f"{ckpt_path} holds a {type(module).__name__}, not an image-to-image model like CycleGAN")
+    upscales = module.capabilities.produces == "upscales"
+    if upscales and resize:
+        raise ConfigError(
+            f"{ckpt_path} holds a super-resolution model, which upscales each image at its own size: drop resize=true"
+        )
     module.to(device)
     source, target = Path(input), Path(output)
     files = list_images(source, "input")
@@ -49,15 +59,30 @@ def translate_folder(
         )
     check_writable(target, "output")
     channels, height, width = module.data_shape
-    images = ImageFileDomain(files, channels)
-    if module.capabilities.produces == "upscales":  # images of any size, each alone
-        for index, path in enumerate(outputs):
-            save_image_grid(module.upscale(to_model_range(images[index][None])), path)
-        return outputs
-    resize = v2.Resize([height, width], interpolation=InterpolationMode.BICUBIC, antialias=True)
-    for start in range(0, len(files), batch_size):
-        indices = range(start, min(start + batch_size, len(files)))
-        batch = to_model_range(torch.stack([resize(images[i]) for i in indices]))
-        for image, path in zip(module.translate(batch, direction), outputs[start:], strict=False):
-            save_image_grid(image[None], path)  # a one-image grid is the image itself, without padding
+    # To the training size as the reference's test phase does (resize), or as they are: the module pads and crops.
+    prepare = v2.Resize([height, width], interpolation=InterpolationMode.BICUBIC, antialias=True) if resize else None
+    for indices, batch in same_size_batches(ImageFileDomain(files, channels), batch_size, prepare):
+        images = to_model_range(batch)
+        results = module.upscale(images) if upscales else module.translate(images, direction)
+        for image, index in zip(results, indices, strict=True):
+            save_image_grid(image[None], outputs[index])  # a one-image grid is the image itself, without padding
     return outputs
+
+
+def same_size_batches(
+    images: ImageFileDomain, batch_size: int, prepare: Callable[[Tensor], Tensor] | None
+) -> Iterator[tuple[list[int], Tensor]]:
+    """The images in order, each through `prepare` when given, in batches of up to `batch_size` consecutive images
+    of one size (a batch is one tensor), with their indices: a folder of one size runs in full batches, images of
+    different sizes in batches of their own, and only one batch is in memory at a time."""
+    indices: list[int] = []
+    batch: list[Tensor] = []
+    for index in range(len(images)):
+        image = images[index] if prepare is None else prepare(images[index])
+        if batch and (len(batch) == batch_size or image.shape != batch[0].shape):
+            yield indices, torch.stack(batch)
+            indices, batch = [], []
+        indices.append(index)
+        batch.append(image)
+    if batch:
+        yield indices, torch.stack(batch)

@@ -15,9 +15,11 @@ BAD_ARGUMENTS = [
     ("train.py", ["seed=abc"]),
     ("scripts/sample.py", ["n=0"]),
     ("scripts/translate.py", ["foo=1"]),
+    ("scripts/translate.py", ["ckpt_path=x.ckpt", "input=a", "output=b", "resize=maybe"]),
     ("scripts/evaluate.py", ["ckpt_path=x.ckpt", "metrics=none"]),
     ("scripts/export.py", ["ckpt_path=x.ckpt", "format=bad"]),
     ("scripts/report.py", []),
+    ("scripts/project.py", ["ckpt_path=x.ckpt", "target=t.png", "space=q"]),
     ("scripts/cas.py", ["num=0"]),
     ("scripts/train_classifier.py", ["data=foo"]),
     ("scripts/train_classifier.py", ["data=cifar10_subset"]),  # composes, but has no classifier to train

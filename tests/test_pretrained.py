@@ -88,7 +88,7 @@ BAD_SAMPLE_CALLS = [  # (run, keyword arguments of .sample, the message's key pa
     ("toy", {"n": 2.5}, r"n must be a positive integer .*got 2.5"),
     ("toy", {"n": True}, r"n must be a positive integer .*got True"),
     ("toy", {"n": 2, "seed": -1}, r"seed must be an integer in \[0, 2\*\*32\), got -1"),
-    ("toy", {"n": 2, "truncation": 0.7}, r"truncation needs a style-based generator \(model=stylegan2\)"),
+    ("toy", {"n": 2, "truncation": 1.5}, r"truncation must be a number in \[0, 1\] .*got 1.5"),
     ("dcgan_conditional", {"n": 2, "labels": [1.0, 2.0]}, r"labels must be 2 integer class indices .*got \[1.0, 2.0\]"),
     ("dcgan_conditional", {"n": 2, "labels": [True, False]}, r"labels must be 2 integer class indices"),
     ("dcgan_conditional", {"n": 2, "labels": [1]}, r"labels must be 2 integer class indices in \[0, 10\), got \[1\]"),
@@ -110,9 +110,9 @@ BAD_IMAGES = [  # (run, the call, images, the message's key part)
         r"got shape \(3, 32, 32\): add a batch dimension with images\[None\]",
     ),
     ("cyclegan", "translate", torch.zeros(1, 3, 32, 32, dtype=torch.uint8), r"got dtype torch.uint8: convert uint8"),
-    ("cyclegan", "translate", torch.zeros(1, 3, 30, 30), r"H and W multiples of 4, got 30x30: resize or crop"),
+    ("cyclegan", "translate", torch.zeros(1, 3, 0, 30), r"got an empty 0x30 image: give at least 1x1 pixels"),
     ("cyclegan", "translate", [[0.0]], r"got a list: convert it with torch.as_tensor"),
-    ("pix2pix", "translate", torch.zeros(1, 3, 24, 24), r"H and W multiples of 32, got 24x24"),
+    ("srgan", "upscale", torch.zeros(1, 3, 8, 0), r"got an empty 8x0 image: give at least 1x1 pixels"),
     ("srgan", "upscale", torch.zeros(1, 1, 8, 8), r"\.upscale\(\) takes a float tensor \(N, 3, H, W\)"),
 ]
 
@@ -144,6 +144,19 @@ def test_stylegan2_samples_are_in_range_and_truncation_applies_for_the_call_only
     average = generator.sample(4, seed=0, truncation=0)  # psi 0: every sample is the average w's image
     torch.testing.assert_close(average, average[:1].expand(4, -1, -1, -1))
     assert network.truncation_psi == 1.0 and not torch.equal(generator.sample(4, seed=0), average)
+
+
+@pytest.mark.parametrize("run", ["toy", "dcgan_conditional"])
+def test_truncation_of_a_noise_model_scales_z(trained_runs: dict[str, Path], run: str) -> None:
+    """psi 0 is G(0) for every sample, psi 1 the untruncated generator, psi 0.5 the generator at z / 2."""
+    generator = gansuite.load(trained_runs[run])
+    network = generator.networks["sample"]
+    noise = torch.randn(4, generator.latent_dim, generator=torch.Generator().manual_seed(3))
+    labels = None if generator.num_classes is None else torch.arange(4) % generator.num_classes
+    at = (lambda z: network(z)) if labels is None else (lambda z: network(z, labels=labels))
+    torch.testing.assert_close(generator.sample(4, seed=3, labels=labels, truncation=1), at(noise).clamp(-1, 1))
+    torch.testing.assert_close(generator.sample(4, seed=3, labels=labels, truncation=0.5), at(noise / 2).clamp(-1, 1))
+    torch.testing.assert_close(generator.sample(4, seed=3, labels=labels, truncation=0), at(0 * noise).clamp(-1, 1))
 
 
 def test_loading_imports_neither_lightning_nor_hydra(trained_runs: dict[str, Path]) -> None:

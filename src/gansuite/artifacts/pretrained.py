@@ -11,18 +11,21 @@ arguments) and the state_dict prefix of its weights, the EMA's when the run kept
 no discriminator, no data. Translation models (CycleGAN, pix2pix) `translate`, super-resolution models `upscale`.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import Tensor, nn
 
 from gansuite.artifacts.checkpoints import read_checkpoint, state_difference, weights_under
+from gansuite.editing.truncation import truncated
 from gansuite.errors import ConfigError
 from gansuite.nets.recipes import build
-from gansuite.run.validation import check_positive_int, check_seed, check_truncation
+from gansuite.nets.shapes import run_at_own_size
+from gansuite.run.validation import check_positive_int, check_seed
+
+if TYPE_CHECKING:
+    from gansuite.editing.projection import Projection
 
 DIRECTIONS = ("a2b", "b2a")
 
@@ -107,20 +110,21 @@ class Pretrained:
         """`n` samples in [-1, 1] from noise drawn with `seed` (None: torch's global generator): what the training
         module's `sample(n)` gives after `torch.manual_seed(seed)` on the CPU, clamped to [-1, 1] as every image writer
         and metric here clamps (StyleGAN2's generator, like the official one, has no tanh and overshoots a little). A
-        conditional model takes `labels` (n class indices; default: the classes in turn, 0, 1, ..., 0, 1, ...); a
-        style-based one `truncation` (psi in [0, 1]: 1 is none, 0.7 the usual choice; default: the trained one)."""
+        conditional model takes `labels` (n class indices; default: the classes in turn, 0, 1, ..., 0, 1, ...).
+        `truncation`: psi in [0, 1], 1 none, 0 the average image, 0.7 the usual choice; in w for a style-based
+        generator, as a scale of z for the others (gansuite.editing.truncation); default: the trained generator."""
         generator = self.networks[self.needs("sample")]
         check_positive_int(n, "n", "the number of samples, e.g. 16")
         if seed is not None:
             check_seed(seed)
         noise = torch.randn(n, self.latent_dim, generator=None if seed is None else torch.Generator().manual_seed(seed))
         noise = noise.to(self.device)
-        with truncated(generator, truncation, self.checkpoint_path):
+        with truncated(generator, truncation) as truncate:
             if self.num_classes is None:
                 if labels is not None:
                     raise ConfigError(f"{self.checkpoint_path} is an unconditional generator: sample without labels")
-                return generator(noise).clamp(-1, 1)
-            return generator(noise, labels=self.class_indices(labels, n).to(self.device)).clamp(-1, 1)
+                return generator(truncate(noise)).clamp(-1, 1)
+            return generator(truncate(noise), labels=self.class_indices(labels, n).to(self.device)).clamp(-1, 1)
 
     def class_indices(self, labels: Tensor | list[int] | None, n: int) -> Tensor:
         """`labels` as n integer class indices of this conditional model (the classes in turn when None)."""
@@ -147,21 +151,68 @@ class Pretrained:
         save_image_grid(self.sample(n, seed, labels), Path(path))
         return Path(path)
 
+    def project(
+        self,
+        images: Tensor,
+        space: str = "z",
+        steps: int = 1000,
+        labels: Tensor | list[int] | None = None,
+        feature: str = "auto",
+        feature_weight: float = 1.0,
+        seed: int = 0,
+    ) -> "Projection":
+        """The latents whose images reproduce `images` (N, C, H, W) in [-1, 1] of the model's shape, found by
+        optimisation (gansuite.editing.projection: z for every noise model, w and w+ for StyleGAN2; `labels` for a
+        conditional one). `feature`: the distance beside the pixel error (gansuite.editing.feature_distance: auto,
+        lpips, discriminator, none); the discriminator is read from the checkpoint (a full load) only when used."""
+        from gansuite.editing.feature_distance import choose_distance
+        from gansuite.editing.projection import project
+
+        generator = self.networks[self.needs("sample")]
+        if not isinstance(images, Tensor) or not images.is_floating_point() or images.shape[1:] != self.data_shape:
+            got = (
+                f"shape {tuple(images.shape)}, {images.dtype}" if isinstance(images, Tensor) else type(images).__name__
+            )
+            raise ConfigError(
+                f".project() takes a float tensor (N, {', '.join(map(str, self.data_shape))}) in [-1, 1], the "
+                f"model's image shape; got {got}: resize or convert the images first"
+            )
+        if self.num_classes is not None and labels is None:
+            raise ConfigError(f"{self.checkpoint_path} is a conditional generator: pass the targets' labels")
+        if self.num_classes is None and labels is not None:
+            raise ConfigError(f"{self.checkpoint_path} is an unconditional generator: project without labels")
+        classes = None if labels is None else self.class_indices(labels, len(images)).to(self.device)
+        distance, name = choose_distance(feature, self.discriminator, classes)
+        with torch.enable_grad():
+            return project(
+                generator, images.to(self.device), self.latent_dim, space, steps, distance, name, feature_weight,
+                classes, seed=seed,
+            )  # fmt: skip
+
+    def discriminator(self) -> nn.Module:
+        """The run's trained discriminator, from a full load of the checkpoint (Hydra and Lightning: seconds)."""
+        from gansuite.modules.loading import load_module
+
+        module, _ = load_module(self.checkpoint_path, map_location=self.device)
+        return module.discriminator
+
     # Images -> images (CycleGAN, pix2pix; SRGAN).
     @torch.no_grad()
     def translate(self, images: Tensor, direction: str | None = None) -> Tensor:
-        """`images` in [-1, 1] (N, C, H, W) translated in `direction` (a2b or b2a; default: the model's only one)."""
+        """`images` in [-1, 1] (N, C, H, W) translated in `direction` (a2b or b2a; default: the model's only one), at
+        their own height and width: padded to what the network takes and cropped back (nets.shapes.run_at_own_size)."""
         directions = [use for use in self.networks if use in DIRECTIONS]
         if direction is None and len(directions) == 1:
             direction = directions[0]
         if direction not in directions:
             raise ConfigError(f"{self.checkpoint_path} translates {' and '.join(directions) or 'nothing'}: pass one")
         network = self.networks[direction]
-        return network(checked_images(images, network, f".translate(direction={direction!r})").to(self.device))
+        images = checked_images(images, network, f".translate(direction={direction!r})")
+        return run_at_own_size(network, images.to(self.device))
 
     @torch.no_grad()
     def upscale(self, images: Tensor) -> Tensor:
-        """`images` in [-1, 1] (N, C, H, W) upscaled by the model's scale."""
+        """`images` in [-1, 1] (N, C, H, W) of any size upscaled by the model's scale."""
         network = self.networks[self.needs("upscale")]
         return network(checked_images(images, network, ".upscale()").to(self.device))
 
@@ -171,28 +222,10 @@ class Pretrained:
         return use
 
 
-@contextmanager
-def truncated(generator: nn.Module, psi: float | None, source: Path) -> Iterator[None]:
-    """`generator` with its truncation set to `psi` inside the block (unchanged for None); refused for a generator
-    that is not style-based, or a psi that is not a number in [0, 1]."""
-    if psi is None:
-        yield
-        return
-    if not hasattr(generator, "truncation_psi"):
-        raise ConfigError(f"truncation needs a style-based generator (model=stylegan2); {source} has none: drop it")
-    check_truncation(psi)
-    trained, generator.truncation_psi = generator.truncation_psi, float(psi)
-    try:
-        yield
-    finally:
-        generator.truncation_psi = trained
-
-
 def checked_images(images: Any, network: nn.Module, call: str) -> Tensor:
-    """`images` when they are what `network` takes: a floating-point (N, C, H, W) tensor with its input channels,
-    of a height and width that are multiples of its `size_multiple` (1 when it has none); else a ConfigError."""
+    """`images` when they are what `network` takes: a floating-point (N, C, H, W) tensor with its input channels and
+    at least one pixel (any height and width: translation pads to what the network takes); else a ConfigError."""
     channels = next(m for m in network.modules() if isinstance(m, nn.Conv2d | nn.ConvTranspose2d)).in_channels
-    multiple = getattr(network, "size_multiple", 1)
     wanted = f"{call} takes a float tensor (N, {channels}, H, W) in [-1, 1]"
     if not isinstance(images, Tensor):
         raise ConfigError(f"{wanted}, got a {type(images).__name__}: convert it with torch.as_tensor")
@@ -201,10 +234,8 @@ def checked_images(images: Any, network: nn.Module, call: str) -> Tensor:
     if images.dim() != 4 or images.shape[1] != channels:
         fix = "add a batch dimension with images[None]" if images.dim() == 3 else f"give {channels}-channel images"
         raise ConfigError(f"{wanted}, got shape {tuple(images.shape)}: {fix}")
-    if images.shape[2] % multiple or images.shape[3] % multiple:
-        raise ConfigError(
-            f"{wanted} with H and W multiples of {multiple}, got {images.shape[2]}x{images.shape[3]}: resize or crop"
-        )
+    if not images.shape[2] or not images.shape[3]:
+        raise ConfigError(f"{wanted}, got an empty {images.shape[2]}x{images.shape[3]} image: give at least 1x1 pixels")
     return images
 
 

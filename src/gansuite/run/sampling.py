@@ -10,20 +10,17 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import Tensor
+from torchvision.utils import make_grid
 
 from gansuite.artifacts.plots import plot_toy, save_image_grid
+from gansuite.artifacts.video import save_video
 from gansuite.commands.entry import check_writable
+from gansuite.editing.paths import slerp, walk
+from gansuite.editing.truncation import truncated
 from gansuite.errors import ConfigError
 from gansuite.files import atomic_write
 from gansuite.modules.base import eval_mode
 from gansuite.modules.loading import load_module
-
-
-def slerp(start: Tensor, end: Tensor, t: Tensor) -> Tensor:
-    """Spherical interpolation (White 2016): stays where Gaussian latents have their mass, unlike a straight line."""
-    cos = (start * end).sum(-1, keepdim=True) / (start.norm(dim=-1, keepdim=True) * end.norm(dim=-1, keepdim=True))
-    angle = torch.acos(cos.clamp(-1 + 1e-7, 1 - 1e-7))
-    return (torch.sin((1 - t) * angle) * start + torch.sin(t * angle) * end) / torch.sin(angle)
 
 
 def latents(args, latent_dim: int) -> Tensor:
@@ -50,20 +47,42 @@ def class_labels(args, module, num_rows: int) -> Tensor | None:
     return torch.full((num_rows,), chosen)
 
 
-def style_generator(args, module) -> torch.nn.Module | None:
-    """The style-based generator that samples (the EMA's when kept), with truncation=<psi> set; None for other
-    models, which refuse the style options."""
+def sampling_network(args, module) -> tuple[torch.nn.Module, bool]:
+    """The network that samples (the EMA's when kept) and whether it is style-based; the style options (style
+    mixing, space=w) are refused for the others."""
     network = module.generator if module.ema_generator is None else module.ema_generator.module
-    if not hasattr(network, "synthesis"):
-        if args.truncation is not None or args.style_mixing or args.space == "w":
-            raise ConfigError(
-                f"truncation, style_mixing and space=w need a style-based generator (model=stylegan2); "
-                f"{args.ckpt_path} holds {type(network).__name__}: drop them"
-            )
-        return None
-    if args.truncation is not None:
-        network.truncation_psi = float(args.truncation)
-    return network
+    style = hasattr(network, "synthesis")
+    if not style and (args.style_mixing or args.space == "w"):
+        raise ConfigError(
+            f"style_mixing and space=w need a style-based generator (model=stylegan2); {args.ckpt_path} holds "
+            f"{type(network).__name__}: drop them"
+        )
+    return network, style
+
+
+def projected_latents(args, module, network: torch.nn.Module) -> tuple[Tensor, str, Tensor | None]:
+    """The latents, their space and their labels (one class, or None) stored by scripts/project.py in `through`
+    (one .npz, or a folder of them in name order)."""
+    source = Path(args.through)
+    files = sorted(source.glob("*.npz")) if source.is_dir() else [source]
+    stored = [np.load(file) for file in files]
+    if not stored or any("latents" not in item or "space" not in item for item in stored):
+        raise ConfigError(f"through={source} holds no projection (.npz files with latents and space of project.py)")
+    spaces = {str(item["space"]) for item in stored}
+    labels = {int(item["labels"]) for item in stored if "labels" in item}
+    if len(spaces) > 1 or len(labels) > 1:
+        raise ConfigError(
+            f"through={source} mixes {', '.join(sorted(spaces))} latents or classes {sorted(labels)}: a path walks "
+            "latents of one space and one class; project them alike or pass one of the files"
+        )
+    latents = torch.as_tensor(np.stack([item["latents"] for item in stored]))
+    space = spaces.pop()
+    width = module.latent_dim if space == "z" else network.w_dim
+    if latents.shape[-1] != width:
+        raise ConfigError(
+            f"through={source} holds latents of {latents.shape[-1]} numbers; this model's {space} has {width}"
+        )
+    return latents, space, torch.full((len(latents) * args.steps,), labels.pop()) if labels else None
 
 
 def style_mixing_grid(args, style: torch.nn.Module, labels: Tensor | None, out: Path) -> Path:
@@ -102,6 +121,42 @@ def write_samples(args: DictConfig) -> Path:
         raise ConfigError(f"{existing[0]} already exists: pass out=<another path>, or overwrite=true to replace it")
     check_writable(out.parent, "out")
     out.parent.mkdir(parents=True, exist_ok=True)
+    network, style = sampling_network(args, module)
+    with truncated(network, args.truncation) as truncate, torch.no_grad():
+        if style and args.style_mixing:
+            return style_mixing_grid(args, network, class_labels(args, module, args.rows), out)
+        samples, z, labels, per_row = draw(args, module, network, truncate)
+    arrays = {"samples": samples.numpy(), "latents": z.numpy()}
+    with atomic_write(out.with_suffix(".npz")) as file:
+        np.savez(file, **arrays, **({} if labels is None else {"labels": labels.numpy()}))
+    if len(module.data_shape) == 3:
+        save_image_grid(samples, out.with_suffix(".png"), nrow=per_row)
+    else:
+        datamodule = instantiate(config.data)
+        datamodule.setup("fit")
+        plot_toy(datamodule.sample(2000), samples, out.with_suffix(".png"), f"{ckpt.stem}, seed {args.seed}")
+    if args.video is not None:  # frame t: every path's point t, side by side
+        paths = samples.view(-1, per_row, *samples.shape[1:])
+        side = math.ceil(math.sqrt(len(paths)))
+        save_video(
+            torch.stack([make_grid(paths[:, t], nrow=side, pad_value=-1) for t in range(per_row)]), Path(args.video)
+        )
+        print(f"wrote {args.video} ({per_row} frames of {len(paths)} path(s))", flush=True)
+    print(f"wrote {out}.png and {out}.npz ({len(samples)} samples)", flush=True)
+    return out
+
+
+def draw(args, module, network: torch.nn.Module, truncate) -> tuple[Tensor, Tensor, Tensor | None, int]:
+    """The samples the arguments ask for, their latents (z, or w / w+ on a projected path), labels, and how many
+    make a row of the grid (one path per row)."""
+    if args.through is not None:  # a closed path through projected latents, as they were found
+        found, space, labels = projected_latents(args, module, network)
+        path = walk(found, args.steps, space)
+        if space == "z":
+            return module.generate(path, labels).cpu(), path, labels, len(path)
+        ws = path if space == "w+" else path[:, None].expand(-1, network.num_ws, -1)
+        with eval_mode(network):
+            return network.synthesis(ws.to(module.device)).cpu(), path, labels, len(path)
     every_class = getattr(module, "conditional", False) and args["class"] in (None, "all") and not args.interpolate
     if every_class:  # one row per class, the same latents in every row
         columns = math.ceil(args.n / module.num_classes)
@@ -111,27 +166,13 @@ def write_samples(args: DictConfig) -> Path:
         z = latents(args, module.latent_dim)
         row_labels = class_labels(args, module, args.rows if args.interpolate else len(z))
         labels = None if row_labels is None else row_labels.repeat_interleave(len(z) // len(row_labels))
-    style = style_generator(args, module)
-    if style is not None and args.style_mixing:
-        return style_mixing_grid(args, style, class_labels(args, module, args.rows), out)
-    if style is not None and args.space == "w" and args.interpolate:
+    per_row = args.steps if args.interpolate else columns if every_class else math.ceil(math.sqrt(len(z)))
+    if args.space == "w" and args.interpolate:
         end_labels = None if labels is None else labels.view(args.rows, args.steps)[:, [0, -1]].flatten()
-        with eval_mode(style), torch.no_grad():
-            ends = style.ws(z.view(args.rows, args.steps, -1)[:, [0, -1]].reshape(2 * args.rows, -1), end_labels)
+        with eval_mode(network):
+            ends = network.ws(z.view(args.rows, args.steps, -1)[:, [0, -1]].reshape(2 * args.rows, -1), end_labels)
             t = torch.linspace(0, 1, args.steps).view(1, args.steps, 1, 1)
             start, end = ends.view(args.rows, 2, 1, *ends.shape[1:]).unbind(1)
-            samples = style.synthesis(start.lerp(end, t).flatten(0, 1)).cpu()
-    else:
-        samples = module.generate(z, labels).cpu()
-    arrays = {"samples": samples.numpy(), "latents": z.numpy()}
-    with atomic_write(out.with_suffix(".npz")) as file:
-        np.savez(file, **arrays, **({} if labels is None else {"labels": labels.numpy()}))
-    if len(module.data_shape) == 3:
-        rows = args.steps if args.interpolate else columns if every_class else math.ceil(math.sqrt(len(samples)))
-        save_image_grid(samples, out.with_suffix(".png"), nrow=rows)
-    else:
-        datamodule = instantiate(config.data)
-        datamodule.setup("fit")
-        plot_toy(datamodule.sample(2000), samples, out.with_suffix(".png"), f"{ckpt.stem}, seed {args.seed}")
-    print(f"wrote {out}.png and {out}.npz ({len(samples)} samples)", flush=True)
-    return out
+            return network.synthesis(start.lerp(end, t).flatten(0, 1)).cpu(), z, labels, per_row
+    z = truncate(z)  # a scale of z for a noise model (a style-based one truncates in w, inside)
+    return module.generate(z, labels).cpu(), z, labels, per_row

@@ -1,12 +1,13 @@
 """The options the CPU recipes of each family are built from, each usable on its own: starting a run from another
-run's weights (`init_from=`), colorization that keeps the input's luma, SRResNet's bicubic skip and batch-norm-free
-blocks, the L1 content loss, decoding a small SR training set once and turning its crops."""
+run's weights (`init_from=`: what fits, reported; FreezeD), colorization that keeps the input's luma, SRResNet's
+bicubic skip and batch-norm-free blocks, the L1 content loss, decoding a small SR training set once and turning its
+crops."""
 
 from pathlib import Path
 
 import pytest
 import torch
-from gansuite_testing import QUIET, TINY_SRGAN, compose_config
+from gansuite_testing import QUIET, TINY_CONV, TINY_PIX2PIX, TINY_SRGAN, TINY_STYLEGAN2, compose_config
 from hydra.utils import instantiate
 from torch.nn import functional as F
 
@@ -15,6 +16,8 @@ from gansuite.errors import ConfigError
 from gansuite.modules.initialization import initialize_from
 from gansuite.modules.loading import build_model, load_module
 from gansuite.nets.color import luma_of, with_luma_of
+from gansuite.nets.dcgan import DCGANDiscriminator
+from gansuite.nets.freeze import discriminator_blocks, freeze_leading_blocks
 from gansuite.nets.srresnet import SRResNet
 from gansuite.nets.unet import UnetGenerator
 from gansuite.run.train import train
@@ -50,16 +53,101 @@ def test_init_from_trains_from_the_copied_weights(srresnet_run: Path, tmp_path: 
     assert checkpoint["global_step"] == 4  # 2 generator updates of 2 optimizer steps: the SRResNet's 3 not counted
 
 
-def test_init_from_that_does_not_fit_names_the_difference(srresnet_run: Path, tmp_path: Path, data_dir: Path) -> None:
+def test_init_from_copies_what_fits_and_reports_the_rest(
+    srresnet_run: Path, tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A generator of another width: every tensor of the same name and shape is copied, the rest listed and left."""
+    source = load_module(srresnet_run / "checkpoints" / "last.ckpt")[0].generator.state_dict()
     module = build_model(compose_config([*SR, "model.generator.width=16"], tmp_path), (3, 32, 32))
-    with pytest.raises(ConfigError, match=r"its generator does not fit this one \(head.0.weight has shape"):
-        initialize_from(module, srresnet_run, ["generator"])
+    initial = {key: value.clone() for key, value in module.generator.state_dict().items()}
+    left = initialize_from(module, srresnet_run, ["generator"])["generator"]
+    after = module.generator.state_dict()
+    fits = [key for key, value in source.items() if value.shape == after[key].shape]
+    assert fits and "head.0.weight" in left and set(left) == set(after) - set(fits)
+    assert all(torch.equal(after[key], source[key]) for key in fits)
+    assert all(torch.equal(after[key], initial[key]) for key in left)
+    printed = capsys.readouterr().out
+    assert f"generator: {len(fits)} tensors copied; {len(left)} left as initialised (" in printed
+
+
+def test_init_from_refuses_what_shares_nothing(srresnet_run: Path, tmp_path: Path, data_dir: Path) -> None:
+    module = build_model(compose_config([*SR, "model.generator.width=16"], tmp_path), (3, 32, 32))
     with pytest.raises(ConfigError, match="holds no discriminator weights: drop discriminator from init_networks"):
         initialize_from(module, srresnet_run, ["discriminator"])
     with pytest.raises(ConfigError, match="init_networks names critic, which this model does not have"):
         initialize_from(module, srresnet_run, ["critic"])
     with pytest.raises(ConfigError, match="no checkpoint there"):
         initialize_from(module, tmp_path / "missing", ["generator"])
+    dcgan = ["model=dcgan", "data=mnist", *TINY_CONV, "metrics=none", "logger=csv", *QUIET]
+    other = build_model(compose_config(dcgan, tmp_path / "dcgan"), (1, 32, 32))
+    with pytest.raises(ConfigError, match=r"its generator shares no tensor with this one \(.*\): pass the network"):
+        initialize_from(other, srresnet_run, ["generator"])
+
+
+def test_a_conditional_model_from_an_unconditional_one_keeps_every_shared_tensor(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    """The conditional networks wrap the unconditional ones (`backbone.`): every layer both have is copied, for both
+    players, and only the class-dependent layers (label embeddings, class-conditional norms) start fresh."""
+    overrides = ["model=dcgan", "data=mnist", *TINY_CONV, "metrics=none", "logger=csv", *QUIET]
+    train(compose_config([*overrides, "steps=1", "data.batch_size=8"], tmp_path / "plain"))
+    source, _ = load_module(tmp_path / "plain" / "checkpoints" / "last.ckpt")
+    module = build_model(
+        compose_config([*overrides, "model.conditioning=projection"], tmp_path / "cond"), (1, 32, 32), 10
+    )
+    left = initialize_from(module, tmp_path / "plain", ["generator", "discriminator"])
+    for name in ("generator", "discriminator"):
+        before, after = getattr(source, name).state_dict(), getattr(module, name).state_dict()
+        shared = [
+            key for key in before if f"backbone.{key}" in after and before[key].shape == after[f"backbone.{key}"].shape
+        ]
+        kernels = [key for key, value in before.items() if value.dim() >= 2]  # every convolution and linear layer
+        assert kernels and set(kernels) <= set(shared), name
+        assert all(torch.equal(after[f"backbone.{key}"], before[key]) for key in shared), name
+        assert set(left[name]) == set(after) - {f"backbone.{key}" for key in shared}, name
+    assert any("embedding" in key for key in left["discriminator"])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "freeze", "frozen"),
+    [
+        (["model=dcgan", "data=mnist", *TINY_CONV], 2, ("features.0.", "features.2.")),
+        ([*TINY_STYLEGAN2, "data=mnist"], 1, ("from_rgb.", "blocks.0.")),
+        ([*TINY_PIX2PIX, "data=cifar_colorize"], 1, ("net.0.",)),
+    ],
+)
+def test_freezed_fine_tuning_keeps_the_first_blocks_bit_identical(
+    overrides: list[str], freeze: int, frozen: tuple[str, ...], tmp_path: Path, data_dir: Path
+) -> None:
+    """FreezeD as used: fine-tune a trained run (init_from=, both networks) with its first blocks frozen; after 3
+    updates those blocks' weights are the source's, bit for bit, and the rest of the discriminator moved."""
+    common = [*overrides, "data.batch_size=8", "metrics=none", "logger=csv", *QUIET]
+    train(compose_config([*common, "steps=1"], tmp_path / "source"))
+    tuned = [*common, "steps=3", f"init_from={tmp_path / 'source'}", "init_networks=[generator,discriminator]"]
+    train(compose_config([*tuned, f"model.discriminator.freeze={freeze}"], tmp_path / "tuned"))
+
+    def discriminator(run: str) -> dict[str, torch.Tensor]:
+        state = torch.load(tmp_path / run / "checkpoints" / "last.ckpt", weights_only=True)["state_dict"]
+        return {
+            key.removeprefix("discriminator."): value
+            for key, value in state.items()
+            if key.startswith("discriminator.")
+        }
+
+    source, after = discriminator("source"), discriminator("tuned")
+    held = [key for key in after if key.startswith(frozen) and "running" not in key and "batches" not in key]
+    assert held and all(torch.equal(after[key], source[key]) for key in held)
+    moved = [key for key in after if not key.startswith(frozen) and key.endswith("weight")]
+    assert any(not torch.equal(after[key], source[key]) for key in moved)
+
+
+def test_freeze_counts_blocks_and_refuses_all_of_them() -> None:
+    discriminator = DCGANDiscriminator((1, 32, 32), width=8)  # 32 -> 4: three conv stages
+    assert len(discriminator_blocks(discriminator)) == 3
+    with pytest.raises(ConfigError, match=r"freeze=3 would freeze every block of this discriminator, which has 3"):
+        freeze_leading_blocks(discriminator, 3)
+    with pytest.raises(ConfigError, match=r"freeze must be a number of blocks >= 0"):
+        freeze_leading_blocks(discriminator, -1)
 
 
 def test_init_from_also_starts_the_generator_average_there(tmp_path: Path, data_dir: Path) -> None:

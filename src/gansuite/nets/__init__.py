@@ -10,6 +10,7 @@ from torch import nn
 from gansuite.errors import ConfigError
 from gansuite.nets import conditional
 from gansuite.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+from gansuite.nets.freeze import freeze_leading_blocks
 from gansuite.nets.mlp import MLPDiscriminator, MLPGenerator
 from gansuite.nets.resnet import ResNetDiscriminator, ResNetGenerator
 from gansuite.nets.spectral import apply_spectral_norm
@@ -102,10 +103,11 @@ def build_discriminator(
     spectral_norm: bool = False,
     num_classes: int | None = None,
     conditioning: str = "none",
+    freeze: int = 0,
     **options: dict | None,
 ) -> nn.Module:
     """The discriminator of `arch`, as build_generator; conditional: projection, acgan or concat (label maps as
-    extra input channels)."""
+    extra input channels). `freeze`: its first blocks kept as they are (FreezeD, gansuite.nets.freeze)."""
     kind = _resolve(arch, data_shape)
     if not check_conditioning(conditioning, num_classes):
         net = DISCRIMINATORS[kind](data_shape, **_options(kind, options))
@@ -115,4 +117,4 @@ def build_discriminator(
             shape = (shape[0] + num_classes, *shape[1:])
         backbone = DISCRIMINATORS[kind](shape, **_options(kind, options))
         net = conditional.DISCRIMINATOR_WRAPPERS[conditioning](backbone, num_classes)
-    return apply_spectral_norm(net) if spectral_norm else net
+    return freeze_leading_blocks(apply_spectral_norm(net) if spectral_norm else net, freeze)

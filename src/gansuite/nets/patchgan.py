@@ -8,6 +8,7 @@ from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 from gansuite.nets.dcgan import init_dcgan_weights
+from gansuite.nets.freeze import freeze_leading_blocks
 from gansuite.nets.resnet_generator import reference_norm
 
 
@@ -28,7 +29,10 @@ class PatchGANDiscriminator(nn.Module):
     bias (the norm's shift replaces it). pix2pix's discriminator sees the input and the output image concatenated:
     its `data_shape` has the channels of both."""
 
-    def __init__(self, data_shape: tuple[int, ...], ndf: int = 64, num_layers: int = 3, norm: str = "instance") -> None:
+    def __init__(
+        self, data_shape: tuple[int, ...], ndf: int = 64, num_layers: int = 3, norm: str = "instance", freeze: int = 0
+    ) -> None:
+        """`freeze`: the first blocks kept as they are (FreezeD, gansuite.nets.freeze)."""
         super().__init__()
         if len(data_shape) != 3:
             raise ConfigError(f"the PatchGAN discriminator needs images (channels, height, width), got {data_shape}")
@@ -49,6 +53,7 @@ class PatchGANDiscriminator(nn.Module):
         layers.append(nn.Conv2d(width, 1, 4, 1, 1))
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
+        freeze_leading_blocks(self, freeze)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.net(x)

@@ -21,6 +21,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from gansuite.errors import ConfigError
+from gansuite.nets.freeze import freeze_leading_blocks
 
 
 def norm_or_identity(width: int, batch_norm: bool) -> nn.Module:
@@ -86,7 +87,8 @@ class SRGANDiscriminator(nn.Module):
 
     WIDTHS = (64, 128, 128, 256, 256, 512, 512)
 
-    def __init__(self, data_shape: tuple[int, ...], width: int = 64, dense: int = 1024) -> None:
+    def __init__(self, data_shape: tuple[int, ...], width: int = 64, dense: int = 1024, freeze: int = 0) -> None:
+        """`freeze`: the first blocks kept as they are (FreezeD, gansuite.nets.freeze)."""
         super().__init__()
         channels, height, side = data_shape
         if height % 16 or side % 16:
@@ -104,6 +106,7 @@ class SRGANDiscriminator(nn.Module):
         self.features = nn.Sequential(*layers)
         flat = previous * (height // 16) * (side // 16)
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(flat, dense), nn.LeakyReLU(0.2, True), nn.Linear(dense, 1))
+        freeze_leading_blocks(self, freeze)
 
     def forward(self, x: Tensor) -> Tensor:
         return self.head(self.features(x)).squeeze(1)

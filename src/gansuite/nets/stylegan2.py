@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
+from gansuite.nets.freeze import freeze_leading_blocks
 
 LRELU_GAIN = math.sqrt(2)  # keeps the activations' scale through leaky ReLU(0.2) (the official def_gain)
 FILTER = (1.0, 3.0, 3.0, 1.0)
@@ -306,7 +307,9 @@ class StyleGAN2Discriminator(nn.Module):
         channel_max: int = 512,
         mbstd_group: int = 4,
         architecture: str = "resnet",
+        freeze: int = 0,
     ) -> None:
+        """`freeze`: the first blocks kept as they are (FreezeD, gansuite.nets.freeze)."""
         super().__init__()
         if architecture not in ("resnet", "orig"):
             raise ConfigError(
@@ -329,6 +332,13 @@ class StyleGAN2Discriminator(nn.Module):
         if self.conditional:
             self.label_mapping = MappingNetwork(0, self.cmap_dim, 8, num_classes)  # the official cmap: 8 layers
         self.mbstd_group, self.num_classes = mbstd_group, num_classes
+        freeze_leading_blocks(self, freeze)
+
+    def freeze_blocks(self) -> list[list[nn.Module]]:
+        """FreezeD's blocks, from the input: fromRGB with the first resolution's block, then one per resolution,
+        then the 4x4 epilogue (conv, dense)."""
+        first, *rest = self.blocks
+        return [[self.from_rgb, first], *([block] for block in rest), [self.conv, self.dense]]
 
     def features(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         x = self.blocks(lrelu(self.from_rgb(x)))

@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader
 
 from gansuite.data import sources
 from gansuite.data.batches import DeviceBatches, tensor_loader
+from gansuite.data.subsets import subset_indices
 from gansuite.errors import ConfigError
 
 #: `data.on_device=auto` moves a dataset onto a CUDA device when it takes at most this share of the free memory.
@@ -93,7 +94,8 @@ class TorchvisionImages(ImageDataModule):
 
     `on_device` (true, false or auto) serves the batches from a copy on the training device (`DeviceBatches`)
     instead of a host DataLoader. `random_flip` mirrors half the images of each batch, on the device. `labels`
-    yields each image's class with it (the ten classes of each of these datasets).
+    yields each image's class with it (the ten classes of each of these datasets). `max_images` or `fraction` train
+    on a subset drawn with `subset_seed` (gansuite.data.subsets); the metrics still see the whole split.
     """
 
     def __init__(
@@ -108,6 +110,9 @@ class TorchvisionImages(ImageDataModule):
         on_device: bool | str = "auto",
         random_flip: bool = False,
         labels: bool = True,
+        max_images: int | None = None,
+        fraction: float | None = None,
+        subset_seed: int = 0,
     ) -> None:
         if on_device not in (True, False, "auto"):
             raise ConfigError(f"data.on_device must be true, false or auto, got {on_device!r}")
@@ -122,11 +127,20 @@ class TorchvisionImages(ImageDataModule):
         self.num_classes = sources.NUM_CLASSES if labels else None
         self.images: Tensor | None = None
         self.labels: Tensor | None = None
+        self.max_images, self.fraction, self.subset_seed = max_images, fraction, subset_seed
+        self.subset: Tensor | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if self.images is None:
             raw, self.labels = sources.load_labelled(self.name, self.root, self.train, self.download, self.base_folder)
             self.images = resize_uint8(raw, self.image_size)
+            self.subset = subset_indices(len(self.images), self.max_images, self.fraction, self.subset_seed)
+            if self.subset is not None:
+                print(
+                    f"data: training on {len(self.subset)} of the {len(self.images)} {self.name} images "
+                    f"(seeded subset, data.subset_seed={self.subset_seed})",
+                    flush=True,
+                )
 
     def split_labels(self, train: bool) -> Tensor:
         """The class of every image of the train or the test split, in the order of `split_images`."""
@@ -142,11 +156,19 @@ class TorchvisionImages(ImageDataModule):
             return self.images
         return resize_uint8(sources.load(self.name, self.root, train, self.download, self.base_folder), self.image_size)
 
+    def training_rows(self) -> tuple[Tensor, Tensor]:
+        """The images and labels the training batches come from: the subset when one is chosen."""
+        self.setup()
+        if self.subset is None:
+            return self.images, self.labels
+        return self.images[self.subset], self.labels[self.subset]
+
     def train_dataloader(self) -> DataLoader | DeviceBatches:
         trainer = self.trainer
         device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
-        rows = self.images if self.num_classes is None else (self.images, self.labels)
-        if wants_on_device(self.on_device, self.images, device):
+        images, labels = self.training_rows()
+        rows = images if self.num_classes is None else (images, labels)
+        if wants_on_device(self.on_device, images, device):
             rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
             on_device = rows.to(device) if isinstance(rows, Tensor) else tuple(t.to(device) for t in rows)
             return DeviceBatches(on_device, self.batch_size, rank, world_size)

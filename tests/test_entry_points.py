@@ -21,6 +21,7 @@ BAD_ARGUMENTS = [
     ("scripts/report.py", []),
     ("scripts/project.py", ["ckpt_path=x.ckpt", "target=t.png", "space=q"]),
     ("scripts/cas.py", ["num=0"]),
+    ("scripts/dataset.py", ["pack", "no-such-folder", "packed", "--size", "0"]),
     ("scripts/train_classifier.py", ["data=foo"]),
     ("scripts/train_classifier.py", ["data=cifar10_subset"]),  # composes, but has no classifier to train
 ]

@@ -36,7 +36,7 @@ def test_auto_picks_conv_for_images_and_mlp_for_points():
 
 
 @pytest.mark.parametrize(
-    ("shape", "fragment"), [((2,), "need image data"), ((3, 28, 28), "power of two"), ((3, 32, 16), "square")]
+    ("shape", "fragment"), [((2,), "need image data"), ((3, 28, 28), "power of two"), ((3, 32, 44), "multiple of 8")]
 )
 def test_conv_nets_reject_shapes_they_cannot_build(shape, fragment):
     with pytest.raises(ConfigError, match=fragment):

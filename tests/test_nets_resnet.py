@@ -40,9 +40,9 @@ def test_resnet_on_points_names_arch(build):
         build("resnet", *args)
 
 
-def test_resnet_rejects_non_square_images():
+def test_resnet_rejects_sides_it_cannot_grow_to():
     with pytest.raises(ConfigError, match="power of two"):
-        build_generator("resnet", 8, (3, 32, 16))
+        build_generator("resnet", 8, (3, 32, 20))
 
 
 def test_gradients_reach_every_resnet_parameter():

@@ -167,7 +167,7 @@ def test_the_discriminator_scores_each_image_and_projects_labels() -> None:
     images = torch.randn(4, 3, 16, 16)
     scores = conditional(images, torch.tensor([0, 1, 2, 3]))
     assert scores.shape == (4,) and not torch.allclose(scores, conditional(images, torch.tensor([4, 5, 6, 7])))
-    with pytest.raises(ConfigError, match="power-of-two side"):
+    with pytest.raises(ConfigError, match="power of two >= 8"):
         StyleGAN2Discriminator((3, 24, 24))
 
 

@@ -1,4 +1,7 @@
-"""Any folder of images (CelebA, LSUN exports, your own), found recursively, center-cropped to a square.
+"""Any folder of images (CelebA, LSUN exports, your own), found recursively, brought to `image_size` (a side, or
+[height, width]) as `aspect` says: `crop` (resized to cover the size, then center-cropped; the default), `pad`
+(resized to fit inside it, then padded with black, centred: the whole picture is kept), or `stretch` (resized to it,
+the aspect ratio not kept).
 
 Unreadable files stop the run with their path before training starts (a header check of every file at setup), or
 are skipped with a count when `skip_corrupt` is set. A file whose header reads but whose pixels do not (a truncated
@@ -9,21 +12,24 @@ order of their names, every image under a class's subfolder (at any depth) of th
 """
 
 import warnings
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import torch
 from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
-from torchvision.transforms import v2
+from torchvision.transforms.v2 import functional as TF
 
 from gansuite.data.batches import file_loader
-from gansuite.data.images import ImageDataModule
+from gansuite.data.images import ImageDataModule, image_hw
 from gansuite.data.pixels import to_uint8
-from gansuite.errors import DataError
+from gansuite.errors import ConfigError, DataError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 LABEL_SOURCES = ("none", "folders")
+ASPECTS = ("crop", "pad", "stretch")
 
 
 def list_images(folder: Path, key: str = "data.path") -> list[Path]:
@@ -100,8 +106,38 @@ def folder_labels(root: Path, files: list[Path]) -> tuple[list[str], list[int]]:
     return names, [index[path.relative_to(root).parts[0]] for path in files]
 
 
+def scaled_size(height: int, width: int, size: tuple[int, int], cover: bool) -> tuple[int, int]:
+    """height x width scaled, keeping its aspect ratio, to the smallest size that covers `size` (`cover`) or the
+    largest that fits inside it: one side equals the target's, the other is truncated to an int as torchvision's
+    `Resize(side)` does, so a square target gets exactly the size `Resize(side)` gives (and the same pixels)."""
+    target_height, target_width = size
+    relatively_taller = height * target_width >= width * target_height
+    if relatively_taller == cover:  # the width decides: the height overshoots (cover) or falls short (fit)
+        other = int(target_width * height / width)
+        return (max(target_height, other) if cover else max(1, min(target_height, other))), target_width
+    other = int(target_height * width / height)
+    return target_height, (max(target_width, other) if cover else max(1, min(target_width, other)))
+
+
+def fit_image(image: Tensor, size: tuple[int, int], aspect: str) -> Tensor:
+    """A uint8 image (C, H, W) brought to `size` (height, width) as `aspect` (one of ASPECTS) says, with
+    antialiased bilinear resizing: crop covers the size and cuts the overhang equally on both sides; pad fits inside
+    it and adds black (0) borders, equal on both sides to a pixel, so the whole picture is kept; stretch resizes
+    to it exactly."""
+    if aspect == "stretch":
+        return TF.resize(image, list(size), antialias=True)
+    cover = aspect == "crop"
+    resized = TF.resize(image, list(scaled_size(*image.shape[-2:], size, cover)), antialias=True)
+    if cover:
+        return TF.center_crop(resized, list(size))
+    pad_height, pad_width = size[0] - resized.shape[-2], size[1] - resized.shape[-1]
+    top, left = pad_height // 2, pad_width // 2
+    return TF.pad(resized, [left, top, pad_width - left, pad_height - top], fill=0)
+
+
 class ImageFiles(Dataset):
-    """Image files as uint8 (C, size, size): shorter side resized to `size`, then center-cropped.
+    """Image files as uint8 (C, height, width) of `size` (a side, or (height, width)), fitted as `aspect` says
+    (`fit_image`; crop, the default, resizes to cover the size and center-crops).
 
     Every mode is read as the values it means (`pixels.to_uint8`): 16-bit and float files are scaled, not clipped,
     ICC profiles are applied, transparent pixels are composited over black, and a mode without a faithful 8-bit
@@ -111,17 +147,18 @@ class ImageFiles(Dataset):
     def __init__(
         self,
         files: list[Path],
-        size: int,
+        size: int | Sequence[int],
         channels: int = 3,
         skip_corrupt: bool = False,
         labels: list[int] | None = None,
+        aspect: str = "crop",
     ) -> None:
         """`labels`: each file's class; the items are then `(image, label)` pairs."""
         self.files = files
         self.labels = labels
         self.channels = channels
         self.skip_corrupt = skip_corrupt
-        self.transform = v2.Compose([v2.Resize(size, antialias=True), v2.CenterCrop(size)])
+        self.transform = partial(fit_image, size=image_hw(size), aspect=aspect)  # a partial: workers pickle it
 
     def __len__(self) -> int:
         return len(self.files)
@@ -147,21 +184,26 @@ class ImageFolder(ImageDataModule):
     def __init__(
         self,
         path: str,
-        image_size: int = 64,
+        image_size: int | Sequence[int] = 64,
         channels: int = 3,
         batch_size: int = 64,
         num_workers: int = 2,
         skip_corrupt: bool = False,
         labels: str = "none",
+        aspect: str = "crop",
     ) -> None:
-        """`labels`: none, or folders (one subfolder per class, see the module docstring)."""
+        """`labels`: none, or folders (one subfolder per class, see the module docstring); `aspect`: crop, pad or
+        stretch (see the module docstring)."""
         if labels not in LABEL_SOURCES:
             raise DataError(f"data.labels={labels} is unknown: choose one of {', '.join(LABEL_SOURCES)}")
+        if aspect not in ASPECTS:
+            raise ConfigError(f"data.aspect={aspect} is unknown: choose one of {', '.join(ASPECTS)}")
         super().__init__(image_size, channels, batch_size)
         self.path = Path(path)
         self.num_workers = num_workers
         self.skip_corrupt = skip_corrupt
         self.label_source = labels
+        self.aspect = aspect
         self.class_names: list[str] | None = None
         self.dataset: ImageFiles | None = None
 
@@ -171,7 +213,8 @@ class ImageFolder(ImageDataModule):
             labels = None
             if self.label_source == "folders":
                 self.class_names, labels = folder_labels(self.path, files)
-            self.dataset = ImageFiles(files, self.image_size, self.channels, self.skip_corrupt, labels)
+            size = (self.height, self.width)
+            self.dataset = ImageFiles(files, size, self.channels, self.skip_corrupt, labels, self.aspect)
             if self.batch_size > len(self.dataset):
                 raise DataError(
                     f"data.batch_size={self.batch_size} is larger than the {len(self.dataset)} images in "

@@ -2,8 +2,11 @@
 
 A labelled datamodule (`num_classes` set) yields `(images, labels)` batches, labels as int64 class indices; an
 unlabelled one yields the images alone. Conditional models need the labels; the others ignore them.
+
+`data.image_size` is the side of square images (an int) or [height, width] for any other aspect ratio.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -42,11 +45,30 @@ def wants_on_device(setting: bool | str, data: Tensor, device: torch.device) -> 
     return bool(setting)
 
 
-def resize_uint8(images: Tensor, size: int) -> Tensor:
-    """Resize a uint8 batch (N, C, H, W) to size x size with antialiased bilinear filtering, rounding back."""
-    if images.shape[-1] == size and images.shape[-2] == size:
+def image_hw(image_size: int | Sequence[int]) -> tuple[int, int]:
+    """`data.image_size` as (height, width): an int is the side of square images, [height, width] any other shape;
+    a ConfigError for anything else, or a side below 1."""
+    sides = [image_size] * 2 if isinstance(image_size, int) else image_size
+    if (
+        isinstance(sides, str)
+        or not isinstance(sides, Sequence)
+        or len(sides) != 2
+        or not all(isinstance(side, int) and not isinstance(side, bool) and side >= 1 for side in sides)
+    ):
+        raise ConfigError(
+            f"data.image_size must be a side in pixels or [height, width], got {image_size!r}: set e.g. "
+            "data.image_size=64 or data.image_size=[32,48]"
+        )
+    return sides[0], sides[1]
+
+
+def resize_uint8(images: Tensor, size: int | Sequence[int]) -> Tensor:
+    """Resize a uint8 batch (N, C, H, W) to `size` (a side, or (height, width)) with antialiased bilinear filtering,
+    rounding back; the aspect ratio is not kept."""
+    height, width = image_hw(size)
+    if images.shape[-2:] == (height, width):
         return images
-    resized = F.interpolate(images.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    resized = F.interpolate(images.float(), size=(height, width), mode="bilinear", antialias=True, align_corners=False)
     return resized.round_().clamp_(0, 255).to(torch.uint8)
 
 
@@ -60,15 +82,18 @@ class ImageDataModule(LightningDataModule):
     #: How many classes the labels name; None when the data has no labels.
     num_classes: int | None = None
 
-    def __init__(self, image_size: int, channels: int, batch_size: int) -> None:
+    def __init__(self, image_size: int | Sequence[int], channels: int, batch_size: int) -> None:
+        """`image_size`: a side, or [height, width] (`image_hw`)."""
         super().__init__()
-        self.image_size = image_size
+        self.height, self.width = image_hw(image_size)
+        # The side alone for square images, as before non-square sizes existed: what names them (the metrics' keys).
+        self.image_size = self.height if self.height == self.width else (self.height, self.width)
         self.channels = channels
         self.batch_size = batch_size
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return (self.channels, self.image_size, self.image_size)
+        return (self.channels, self.height, self.width)
 
     def split_labels(self, train: bool) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} has no labels")
@@ -90,7 +115,8 @@ class ImageDataModule(LightningDataModule):
 
 
 class TorchvisionImages(ImageDataModule):
-    """MNIST, Fashion-MNIST or CIFAR-10, held in memory as one uint8 tensor resized once to `image_size`.
+    """MNIST, Fashion-MNIST or CIFAR-10, held in memory as one uint8 tensor resized once to `image_size`: these
+    images are square, so a non-square [height, width] stretches them (an image folder's `aspect` can crop or pad).
 
     `on_device` (true, false or auto) serves the batches from a copy on the training device (`DeviceBatches`)
     instead of a host DataLoader. `random_flip` mirrors half the images of each batch, on the device. `labels`
@@ -102,7 +128,7 @@ class TorchvisionImages(ImageDataModule):
         self,
         name: str,
         root: str,
-        image_size: int = 32,
+        image_size: int | Sequence[int] = 32,
         batch_size: int = 64,
         train: bool = True,
         download: bool = True,

@@ -7,7 +7,8 @@ Training pairs are unaligned as in the reference's UnalignedDataset: item i is A
 B, an epoch is max(|A|, |B|) items, and each image gets the reference's `resize_and_crop` augmentation on its own
 (resize to load_size x load_size, bicubic; random crop to image_size; random horizontal flip). Test images are only
 resized to image_size x image_size, like the reference's test phase. Batches travel as uint8 and become floats in
-[-1, 1] on the device.
+[-1, 1] on the device. `image_size` and `load_size` are each a side or [height, width] (a non-square size resizes
+without keeping the aspect ratio, as the reference's resize does).
 """
 
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from torchvision.transforms import InterpolationMode, v2
 from gansuite.data import sources
 from gansuite.data.batches import file_loader
 from gansuite.data.image_folder import IMAGE_EXTENSIONS
-from gansuite.data.images import ImageDataModule, resize_uint8, to_model_range
+from gansuite.data.images import ImageDataModule, image_hw, resize_uint8, to_model_range
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError
 
@@ -118,20 +119,20 @@ class UnpairedImages(ImageDataModule):
 
     def __init__(
         self,
-        image_size: int = 256,
-        load_size: int = 286,
+        image_size: int | Sequence[int] = 256,
+        load_size: int | Sequence[int] = 286,
         channels: int = 3,
         batch_size: int = 1,
         flip: bool = True,
         num_workers: int = 4,
     ) -> None:
         super().__init__(image_size, channels, batch_size)
-        if load_size < image_size:
+        self.load_size = image_hw(load_size)
+        if self.load_size[0] < self.height or self.load_size[1] < self.width:
             raise ConfigError(
                 f"data.load_size={load_size} is smaller than data.image_size={image_size}: images are resized to "
-                "load_size and then randomly cropped to image_size, so load_size must be >= image_size"
+                "load_size and then randomly cropped to image_size, so load_size must be >= image_size on each side"
             )
-        self.load_size = load_size
         self.flip = flip
         self.num_workers = num_workers
         self.test_image_cache: dict[str, Tensor] = {}
@@ -151,8 +152,8 @@ class UnpairedImages(ImageDataModule):
 
     def train_transform(self) -> v2.Transform:
         steps = [
-            v2.Resize([self.load_size, self.load_size], interpolation=InterpolationMode.BICUBIC, antialias=True),
-            v2.RandomCrop(self.image_size),
+            v2.Resize(list(self.load_size), interpolation=InterpolationMode.BICUBIC, antialias=True),
+            v2.RandomCrop([self.height, self.width]),
         ]
         if self.flip:
             steps.append(v2.RandomHorizontalFlip())
@@ -166,12 +167,12 @@ class UnpairedImages(ImageDataModule):
         return file_loader(self.training_pairs(), self.batch_size, self.num_workers)
 
     def test_images(self, domain: str) -> Tensor:
-        """All test images of domain 'a' or 'b' as uint8 (N, C, image_size, image_size), in file order."""
+        """All test images of domain 'a' or 'b' as uint8 (N, C, height, width) of image_size, in file order."""
         if domain not in ("a", "b"):
             raise ValueError(f"domain must be 'a' or 'b', got {domain!r}")
         if domain not in self.test_image_cache:
             self.setup()
-            resize = v2.Resize([self.image_size] * 2, interpolation=InterpolationMode.BICUBIC, antialias=True)
+            resize = v2.Resize([self.height, self.width], interpolation=InterpolationMode.BICUBIC, antialias=True)
             split = self.domains[f"test{domain.upper()}"]
             self.test_image_cache[domain] = torch.stack([resize(split[i]) for i in range(len(split))])
         return self.test_image_cache[domain]
@@ -306,6 +307,11 @@ class MnistPair(UnpairedImages):
         self.quarter_turns = quarter_turns
         if self.channels != 1:
             raise ConfigError(f"MNIST images have 1 channel, got data.channels={self.channels}")
+        if quarter_turns % 2 and self.height != self.width:
+            raise ConfigError(
+                f"data.quarter_turns={quarter_turns} turns domain B's {self.height}x{self.width} images on their side, "
+                "so the domains would differ in shape: use a square data.image_size or an even quarter_turns"
+            )
         self.root = Path(root)
         self.download = download
         self.labels: dict[str, Tensor] = {}

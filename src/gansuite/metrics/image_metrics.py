@@ -150,6 +150,14 @@ def density_coverage(fake: Tensor, real: Tensor, k: int = 5, batch_size: int = 1
     return float(counts.double().sum() / (k * len(fake))), float(holds.double().mean())
 
 
+def image_size_key(datamodule) -> str:
+    """The real images' size in the cache key: `32px` for a square size (the keys of earlier runs), `32x48px`
+    otherwise, and an image folder's aspect mode when it is not the default crop (pad and stretch give other pixels)."""
+    height, width = datamodule.shape[1:]
+    aspect = getattr(datamodule, "aspect", "crop")
+    return (f"{height}px" if height == width else f"{height}x{width}px") + ("" if aspect == "crop" else f"_{aspect}")
+
+
 def dataset_key(datamodule) -> str:
     """A name for the real images: the torchvision dataset (and folder, for subsets) or the image folder's path."""
     if hasattr(datamodule, "images") and hasattr(datamodule, "name"):
@@ -341,7 +349,7 @@ class ImageMetrics:
         key = {
             "dataset": dataset_key(datamodule),
             "split": self.split,
-            "size": f"{datamodule.image_size}px",
+            "size": image_size_key(datamodule),
             "extractor": self.extractor.identity,
             "num_real": f"n{self.num_real}",
             "seed": f"seed{self.seed}",

@@ -1,4 +1,5 @@
-"""DCGAN networks (Radford et al. 2015), sized from the image shape: one stride-2 stage per doubling from 4x4.
+"""DCGAN networks (Radford et al. 2015), sized from the image shape: one stride-2 stage per doubling from 4x4, or
+from the rectangular base grid of a non-square image (4x6 for 32x48; gansuite.nets.shapes.base_grid).
 
 `norm` picks the normalisation of the hidden stages: "batch" (DCGAN), "layer" or "none" (a WGAN-GP critic must
 not use batch norm, since the penalty is per sample).
@@ -7,13 +8,13 @@ not use batch norm, since the penalty is per sample).
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
-from gansuite.nets.shapes import image_side_log2
+from gansuite.nets.shapes import base_grid
 
 
-def _stages(data_shape: tuple[int, ...]) -> int:
-    """Number of stride-2 stages between 4x4 and the image size."""
+def _grid(data_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """The number of stride-2 stages between the base grid and the image size, and the base grid's height and width."""
     points_fix = "use model=gan (MLP) or model=wgan for 2-D points, or an image dataset such as data=mnist"
-    return image_side_log2(data_shape, "the DCGAN conv nets", points_fix) - 2
+    return base_grid(data_shape, "the DCGAN conv nets", points_fix)
 
 
 def _norm(kind: str, channels: int) -> nn.Module:
@@ -39,15 +40,17 @@ def init_dcgan_weights(module: nn.Module) -> None:
 
 
 class DCGANGenerator(nn.Module):
-    """z -> 4x4 feature map -> (transposed conv, norm, ReLU) per doubling -> tanh image."""
+    """z -> base grid feature map (4x4 for square images) -> (transposed conv, norm, ReLU) per doubling -> tanh image.
+
+    The first transposed convolution's kernel is the base grid, which it makes from the 1x1 latent."""
 
     def __init__(self, latent_dim: int, data_shape: tuple[int, ...], width: int = 64, norm: str = "batch") -> None:
         super().__init__()
-        stages = _stages(data_shape)
+        stages, base_height, base_width = _grid(data_shape)
         channels = width * 2 ** (stages - 1)
         layers: list[nn.Module] = [
             nn.Unflatten(1, (latent_dim, 1, 1)),
-            nn.ConvTranspose2d(latent_dim, channels, 4, 1, 0, bias=False),
+            nn.ConvTranspose2d(latent_dim, channels, (base_height, base_width), 1, 0, bias=False),
             _norm(norm, channels),
             nn.ReLU(True),
         ]
@@ -67,11 +70,12 @@ class DCGANGenerator(nn.Module):
 
 
 class DCGANDiscriminator(nn.Module):
-    """image -> (conv stride 2, norm, LeakyReLU 0.2) per halving down to 4x4 (`features`) -> one logit (`head`)."""
+    """image -> (conv stride 2, norm, LeakyReLU 0.2) per halving down to the base grid (4x4 for square images;
+    `features`) -> one logit (`head`)."""
 
     def __init__(self, data_shape: tuple[int, ...], width: int = 64, norm: str = "batch") -> None:
         super().__init__()
-        stages = _stages(data_shape)
+        stages, base_height, base_width = _grid(data_shape)
         layers: list[nn.Module] = [nn.Conv2d(data_shape[0], width, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         channels = width
         for _ in range(stages - 1):
@@ -82,7 +86,7 @@ class DCGANDiscriminator(nn.Module):
             ]
             channels *= 2
         self.features = nn.Sequential(*layers, nn.Flatten())
-        self.head = nn.Linear(channels * 16, 1)
+        self.head = nn.Linear(channels * base_height * base_width, 1)
         init_dcgan_weights(self)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -2,9 +2,10 @@
 
 Sized from the image shape: the generator grows 4x4 to the image side with one up-sampling residual block per
 doubling; the critic shrinks the image to 8x8 with an "optimized" first block and down-sampling blocks, then adds
-two residual blocks at 8x8 (at 32 px exactly the published 32->16->8->8->8 stack). The critic has no batch norm:
-gradient penalties are per sample, and spectral normalisation (`spectral_norm=True` in `build_discriminator`) is
-what these nets were designed for.
+two residual blocks at 8x8 (at 32 px exactly the published 32->16->8->8->8 stack). A non-square image grows from
+its rectangular base grid instead (4x6 for 32x48; gansuite.nets.shapes.base_grid) and is shrunk to twice that grid.
+The critic has no batch norm: gradient penalties are per sample, and spectral normalisation (`spectral_norm=True` in
+`build_discriminator`) is what these nets were designed for.
 
 Initialisation follows the SNGAN reference: Xavier-uniform weights, gain sqrt(2) for the 3x3 convs of residual
 branches (they feed ReLUs) and gain 1 for shortcuts, the linear layers and the generator's output conv; biases zero.
@@ -14,12 +15,13 @@ import math
 
 from torch import Tensor, nn
 
-from gansuite.nets.shapes import image_side_log2
+from gansuite.nets.shapes import base_grid
 
 
-def _side_log2(data_shape: tuple[int, ...]) -> int:
+def _grid(data_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """The doublings from the base grid (4x4 for square images) to the image, and the grid's height and width."""
     points_fix = "set generator.arch and discriminator.arch to mlp (or auto) for 2-D points"
-    return image_side_log2(data_shape, "the ResNet nets (arch resnet)", points_fix)
+    return base_grid(data_shape, "the ResNet nets (arch resnet)", points_fix)
 
 
 def _conv(in_channels: int, out_channels: int, kernel_size: int, gain: float) -> nn.Conv2d:
@@ -98,17 +100,18 @@ class SumPool(nn.Module):
 
 
 class ResNetGenerator(nn.Module):
-    """z -> Linear to `width` x 4 x 4 -> one UpBlock per doubling -> BN, ReLU, conv3x3 -> tanh image.
+    """z -> Linear to `width` maps of the base grid (4x4 for square images) -> one UpBlock per doubling -> BN, ReLU,
+    conv3x3 -> tanh image.
 
     The width stays constant (SNGAN's 32 px generator uses 256 throughout).
     """
 
     def __init__(self, latent_dim: int, data_shape: tuple[int, ...], width: int = 256) -> None:
         super().__init__()
-        doublings = _side_log2(data_shape) - 2
+        doublings, base_height, base_width = _grid(data_shape)
         self.net = nn.Sequential(
-            _linear(latent_dim, width * 4 * 4),
-            nn.Unflatten(1, (width, 4, 4)),
+            _linear(latent_dim, width * base_height * base_width),
+            nn.Unflatten(1, (width, base_height, base_width)),
             *(UpBlock(width, width) for _ in range(doublings)),
             nn.BatchNorm2d(width),
             nn.ReLU(True),
@@ -121,12 +124,12 @@ class ResNetGenerator(nn.Module):
 
 
 class ResNetDiscriminator(nn.Module):
-    """image -> optimized down block, down blocks to 8x8, two blocks at 8x8, ReLU, spatial sum (`features`, shape
-    (N, width)) -> one logit (`head`)."""
+    """image -> optimized down block, down blocks to 8x8 (twice the base grid), two blocks at 8x8, ReLU, spatial sum
+    (`features`, shape (N, width)) -> one logit (`head`)."""
 
     def __init__(self, data_shape: tuple[int, ...], width: int = 128) -> None:
         super().__init__()
-        halvings = _side_log2(data_shape) - 3  # down to 8x8
+        halvings = _grid(data_shape)[0] - 1  # down to twice the base grid: 8x8 for square images
         self.features = nn.Sequential(
             DownBlock(data_shape[0], width, optimized=True),
             *(DownBlock(width, width) for _ in range(halvings - 1)),

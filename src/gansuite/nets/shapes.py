@@ -9,20 +9,48 @@ from torch.nn import functional as F
 from gansuite.errors import ConfigError
 
 
-def image_side_log2(data_shape: tuple[int, ...], nets: str, points_fix: str) -> int:
-    """log2 of the side of square images whose side is a power of two >= 16, the sizes `nets` (their name in the
-    message) are built for; a ConfigError naming the fix otherwise (`points_fix` for 2-D point data)."""
+def base_grid(data_shape: tuple[int, ...], nets: str, points_fix: str, smallest: int = 16) -> tuple[int, int, int]:
+    """(doublings, base height, base width) of the images of `data_shape` for nets that grow a small base grid by one
+    doubling per stage (or shrink the image down to it): the doublings take the shorter side down to 4, and the base
+    grid is the image divided by 2**doublings, so a square image has the 4x4 grid of the published nets and a
+    32x48 one a 4x6 grid.
+
+    The shorter side must be a power of two >= `smallest` and the longer side a multiple of 2**doublings (shorter
+    side / 4); a ConfigError naming the problem and nearby sizes that work otherwise (`nets`: their name in the
+    message; `points_fix`: the fix for 2-D point data).
+    """
     if len(data_shape) != 3:
         raise ConfigError(
             f"{nets} need image data (channels, height, width), got data of shape {tuple(data_shape)}: {points_fix}"
         )
     _, height, width = data_shape
-    if height != width or height < 16 or height & (height - 1):
-        raise ConfigError(
-            f"{nets} need square images whose side is a power of two >= 16, got {height}x{width}: "
-            "set data.image_size to 32 or 64"
-        )
-    return int(math.log2(height))
+    short, long = sorted((height, width))
+    if short < smallest or short & (short - 1):
+        problem = f"a shorter side that is a power of two >= {smallest}"
+    elif long % (short // 4):
+        problem = f"a longer side that is a multiple of {short // 4} (a quarter of the shorter side)"
+    else:
+        doublings = int(math.log2(short)) - 2
+        return doublings, height >> doublings, width >> doublings
+    raise ConfigError(
+        f"{nets} need images with {problem}, got {height}x{width}: set data.image_size to "
+        f"{nearby_sizes(height, width, smallest)}"
+    )
+
+
+def nearby_sizes(height: int, width: int, smallest: int) -> str:
+    """Sizes `base_grid` takes near height x width, as data.image_size values: the shorter side at the powers of two
+    around it (at least `smallest`), the longer one scaled with it to the multiples of a quarter of it around."""
+    short, long = sorted((height, width))
+    powers = {max(smallest, 1 << (short.bit_length() - 1)), max(smallest, 1 << (short - 1).bit_length())}
+    sizes: list[str] = []
+    for side in sorted(powers):
+        step = side // 4
+        scaled = long * side / short
+        for other in sorted({max(side, math.floor(scaled / step) * step), max(side, math.ceil(scaled / step) * step)}):
+            pair = (side, other) if height <= width else (other, side)
+            sizes.append(str(side) if other == side else f"[{pair[0]},{pair[1]}]")
+    return " or ".join(dict.fromkeys(sizes))
 
 
 def run_at_own_size(network: nn.Module, images: Tensor) -> Tensor:

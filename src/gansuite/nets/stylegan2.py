@@ -11,6 +11,8 @@ default filter) through conv_transpose2d / conv2d, not upfirdn2d's custom kernel
 upsamples first and then convolves (the official code fuses the two in a transposed convolution). In eval mode the
 noise inputs are the fixed buffers drawn at construction (the official `noise_mode='const'`), so a trained generator
 gives the same image for the same z every time; in training mode they are fresh noise (`noise_mode='random'`).
+A non-square image grows from a rectangular constant (4x6 for 32x48; gansuite.nets.shapes.base_grid), and the
+discriminator ends on that grid; channel counts follow the shorter side.
 """
 
 import math
@@ -22,6 +24,7 @@ from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
 from gansuite.nets.freeze import freeze_leading_blocks
+from gansuite.nets.shapes import base_grid
 
 LRELU_GAIN = math.sqrt(2)  # keeps the activations' scale through leaky ReLU(0.2) (the official def_gain)
 FILTER = (1.0, 3.0, 3.0, 1.0)
@@ -31,18 +34,12 @@ def channels_at(resolution: int, channel_base: int, channel_max: int) -> int:
     return min(channel_base // resolution, channel_max)
 
 
-def log2_resolution(data_shape: tuple[int, ...]) -> int:
-    if (
-        len(data_shape) != 3
-        or data_shape[1] != data_shape[2]
-        or data_shape[1] < 8
-        or data_shape[1] & (data_shape[1] - 1)
-    ):
-        raise ConfigError(
-            f"StyleGAN2 needs square images with a power-of-two side of at least 8, got data of shape "
-            f"{tuple(data_shape)}: set data.image_size to 32, 64, 128 or 256"
-        )
-    return int(math.log2(data_shape[1]))
+def levels_and_grid(data_shape: tuple[int, ...]) -> tuple[int, int, int]:
+    """log2 of the shorter image side (the level of the last resolution; the base grid's is 2), and the base grid's
+    height and width: 4x4 for square images as the official nets, 4x6 for 32x48."""
+    points_fix = "StyleGAN2 generates images: use an image dataset such as data=mnist or data=cifar10"
+    doublings, base_height, base_width = base_grid(data_shape, "StyleGAN2's nets", points_fix, smallest=8)
+    return doublings + 2, base_height, base_width
 
 
 def lrelu(x: Tensor) -> Tensor:
@@ -130,12 +127,15 @@ class ModulatedConv(nn.Module):
 class SynthesisLayer(nn.Module):
     """[x2 up] -> modulated 3x3 conv -> + noise * strength -> + bias -> leaky ReLU."""
 
-    def __init__(self, in_channels: int, out_channels: int, w_dim: int, resolution: int, up: bool = False) -> None:
+    def __init__(
+        self, in_channels: int, out_channels: int, w_dim: int, size: tuple[int, int], up: bool = False
+    ) -> None:
+        """`size`: the (height, width) of the layer's output, that of its fixed noise map."""
         super().__init__()
         self.up = Resample(in_channels, up=True) if up else None
         self.conv = ModulatedConv(in_channels, out_channels, w_dim)
         self.noise_strength = nn.Parameter(torch.zeros(()))
-        self.register_buffer("noise_const", torch.randn(resolution, resolution))
+        self.register_buffer("noise_const", torch.randn(size))
         self.bias = nn.Parameter(torch.zeros(out_channels))
 
     def forward(self, x: Tensor, w: Tensor) -> Tensor:
@@ -218,17 +218,18 @@ class StyleGAN2Generator(nn.Module):
                 f"StyleGAN2 takes model.conditioning=none or projection (as stylegan2-ada), got {conditioning}"
             )
         conditional = conditioning != "none"
-        levels = log2_resolution(data_shape)
+        levels, base_height, base_width = levels_and_grid(data_shape)
         self.w_dim = w_dim or latent_dim
         self.mapping = MappingNetwork(latent_dim, self.w_dim, mapping_layers, num_classes if conditional else None)
         channels = [channels_at(2**level, channel_base, channel_max) for level in range(2, levels + 1)]
-        self.const = nn.Parameter(torch.randn(channels[0], 4, 4))
+        self.const = nn.Parameter(torch.randn(channels[0], base_height, base_width))
         self.layers, self.to_rgb = nn.ModuleList(), nn.ModuleList()
-        self.layers.append(SynthesisLayer(channels[0], channels[0], self.w_dim, 4))
+        self.layers.append(SynthesisLayer(channels[0], channels[0], self.w_dim, (base_height, base_width)))
         self.to_rgb.append(ToRGB(channels[0], data_shape[0], self.w_dim))
-        for index, level in enumerate(range(3, levels + 1), start=1):
-            self.layers.append(SynthesisLayer(channels[index - 1], channels[index], self.w_dim, 2**level, up=True))
-            self.layers.append(SynthesisLayer(channels[index], channels[index], self.w_dim, 2**level))
+        for index in range(1, levels - 1):
+            size = (base_height << index, base_width << index)
+            self.layers.append(SynthesisLayer(channels[index - 1], channels[index], self.w_dim, size, up=True))
+            self.layers.append(SynthesisLayer(channels[index], channels[index], self.w_dim, size))
             self.to_rgb.append(ToRGB(channels[index], data_shape[0], self.w_dim))
         self.upsample_image = Resample(data_shape[0], up=True)
         self.num_ws = len(self.layers) + 1  # each layer's w, and one more for the last toRGB
@@ -294,9 +295,9 @@ class DiscriminatorBlock(nn.Module):
 
 
 class StyleGAN2Discriminator(nn.Module):
-    """image -> score: fromRGB, blocks down to 4x4 (`architecture`: resnet or orig), minibatch stddev, conv, dense,
-    output. Conditional (`conditioning=projection`, as stylegan2-ada): the output is `cmap_dim` features projected on
-    a mapped label embedding, divided by sqrt(cmap_dim)."""
+    """image -> score: fromRGB, blocks down to the base grid (4x4 for square images; `architecture`: resnet or orig),
+    minibatch stddev, conv, dense, output. Conditional (`conditioning=projection`, as stylegan2-ada): the output is
+    `cmap_dim` features projected on a mapped label embedding, divided by sqrt(cmap_dim)."""
 
     def __init__(
         self,
@@ -315,7 +316,7 @@ class StyleGAN2Discriminator(nn.Module):
             raise ConfigError(
                 f"model.discriminator.architecture={architecture} is not one of resnet, orig: pick one of them."
             )
-        levels = log2_resolution(data_shape)
+        levels, base_height, base_width = levels_and_grid(data_shape)
         channels = {level: channels_at(2**level, channel_base, channel_max) for level in range(2, levels + 1)}
         self.from_rgb = EqualizedConv2d(data_shape[0], channels[levels], 1)
         self.blocks = nn.Sequential(
@@ -325,7 +326,7 @@ class StyleGAN2Discriminator(nn.Module):
             )
         )
         self.conv = EqualizedConv2d(channels[2] + 1, channels[2], 3)
-        self.dense = EqualizedLinear(channels[2] * 16, channels[2])
+        self.dense = EqualizedLinear(channels[2] * base_height * base_width, channels[2])
         self.conditional = conditioning == "projection" and bool(num_classes)
         self.cmap_dim = channels[2] if self.conditional else 1
         self.out = EqualizedLinear(channels[2], self.cmap_dim)

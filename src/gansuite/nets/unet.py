@@ -62,8 +62,9 @@ class UnetBlock(nn.Module):
 
 
 class UnetGenerator(nn.Module):
-    """image (C, H, W) -> image (C, H, W) in [-1, 1]. `num_downs=None` halves down to 1x1 (8 at 256x256 as
-    unet_256, 5 at 32x32); the width doubles from `ngf` per stage up to 8 x `ngf`."""
+    """image (C, H, W) -> image (C, H, W) in [-1, 1]. `num_downs=None` halves the shorter side down to 1 (8 at
+    256x256 as unet_256, 5 at 32x32 and at 32x64, whose innermost map is 1x2); the width doubles from `ngf` per stage
+    up to 8 x `ngf`."""
 
     def __init__(
         self,
@@ -92,9 +93,11 @@ class UnetGenerator(nn.Module):
         side = min(height, width)
         num_downs = side.bit_length() - 1 if num_downs is None else num_downs
         if num_downs < MIN_DOWNS or height % 2**num_downs or width % 2**num_downs:
+            multiple = 2 ** max(num_downs, MIN_DOWNS)
             raise ConfigError(
                 f"the U-Net needs at least {MIN_DOWNS} halvings and a height and width divisible by 2**num_downs, got "
-                f"{height}x{width} with num_downs={num_downs}: use a power-of-two data.image_size of at least 32"
+                f"{height}x{width} with num_downs={num_downs}: use a power-of-two data.image_size of at least 32, or "
+                f"[height,width] with both multiples of {multiple} (e.g. [{multiple},{2 * multiple}])"
             )
         block = UnetBlock(8 * ngf, 8 * ngf, norm=norm)
         for _ in range(num_downs - MIN_DOWNS):

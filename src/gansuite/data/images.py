@@ -114,14 +114,50 @@ class ImageDataModule(LightningDataModule):
         return to_model_range(images)
 
 
-class TorchvisionImages(ImageDataModule):
+class InMemoryImages(ImageDataModule):
+    """A dataset held as one uint8 tensor (and its labels), served in whole batches gathered from it: by a host
+    DataLoader (`tensor_loader`), or from a copy on the training device (`DeviceBatches`) as `on_device` says (true,
+    false, or auto: on CUDA when it fits). `random_flip` mirrors half the images of each batch, on the device.
+    A subclass loads the tensors in `setup` and says in `training_rows` which rows the training batches come from."""
+
+    def __init__(
+        self, image_size: int | Sequence[int], channels: int, batch_size: int, on_device: bool | str, random_flip: bool
+    ) -> None:
+        if on_device not in (True, False, "auto"):
+            raise ConfigError(f"data.on_device must be true, false or auto, got {on_device!r}")
+        super().__init__(image_size, channels, batch_size)
+        self.on_device, self.random_flip = on_device, random_flip
+        self.images: Tensor | None = None
+        self.labels: Tensor | None = None
+
+    def training_rows(self) -> tuple[Tensor, Tensor | None]:
+        """The images and labels the training batches come from (all of them, unless a subclass subsets)."""
+        self.setup()
+        return self.images, self.labels
+
+    def train_dataloader(self) -> DataLoader | DeviceBatches:
+        trainer = self.trainer
+        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        images, labels = self.training_rows()
+        rows = images if self.num_classes is None else (images, labels)
+        if wants_on_device(self.on_device, images, device):
+            rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+            on_device = rows.to(device) if isinstance(rows, Tensor) else tuple(t.to(device) for t in rows)
+            return DeviceBatches(on_device, self.batch_size, rank, world_size)
+        return tensor_loader(rows, self.batch_size)
+
+    def prepare_images(self, images: Tensor) -> Tensor:
+        images = super().prepare_images(images)
+        return random_hflip(images) if self.random_flip else images
+
+
+class TorchvisionImages(InMemoryImages):
     """MNIST, Fashion-MNIST or CIFAR-10, held in memory as one uint8 tensor resized once to `image_size`: these
     images are square, so a non-square [height, width] stretches them (an image folder's `aspect` can crop or pad).
 
-    `on_device` (true, false or auto) serves the batches from a copy on the training device (`DeviceBatches`)
-    instead of a host DataLoader. `random_flip` mirrors half the images of each batch, on the device. `labels`
-    yields each image's class with it (the ten classes of each of these datasets). `max_images` or `fraction` train
-    on a subset drawn with `subset_seed` (gansuite.data.subsets); the metrics still see the whole split.
+    `labels` yields each image's class with it (the ten classes of each of these datasets). `max_images` or
+    `fraction` train on a subset drawn with `subset_seed` (gansuite.data.subsets); the metrics still see the whole
+    split. `on_device`, `random_flip`: InMemoryImages.
     """
 
     def __init__(
@@ -140,19 +176,13 @@ class TorchvisionImages(ImageDataModule):
         fraction: float | None = None,
         subset_seed: int = 0,
     ) -> None:
-        if on_device not in (True, False, "auto"):
-            raise ConfigError(f"data.on_device must be true, false or auto, got {on_device!r}")
-        super().__init__(image_size, sources.channels(name), batch_size)
+        super().__init__(image_size, sources.channels(name), batch_size, on_device, random_flip)
         self.name = name
         self.root = Path(root)
         self.train = train
         self.download = download
         self.base_folder = base_folder
-        self.on_device = on_device
-        self.random_flip = random_flip
         self.num_classes = sources.NUM_CLASSES if labels else None
-        self.images: Tensor | None = None
-        self.labels: Tensor | None = None
         self.max_images, self.fraction, self.subset_seed = max_images, fraction, subset_seed
         self.subset: Tensor | None = None
 
@@ -188,18 +218,3 @@ class TorchvisionImages(ImageDataModule):
         if self.subset is None:
             return self.images, self.labels
         return self.images[self.subset], self.labels[self.subset]
-
-    def train_dataloader(self) -> DataLoader | DeviceBatches:
-        trainer = self.trainer
-        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
-        images, labels = self.training_rows()
-        rows = images if self.num_classes is None else (images, labels)
-        if wants_on_device(self.on_device, images, device):
-            rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
-            on_device = rows.to(device) if isinstance(rows, Tensor) else tuple(t.to(device) for t in rows)
-            return DeviceBatches(on_device, self.batch_size, rank, world_size)
-        return tensor_loader(rows, self.batch_size)
-
-    def prepare_images(self, images: Tensor) -> Tensor:
-        images = super().prepare_images(images)
-        return random_hflip(images) if self.random_flip else images

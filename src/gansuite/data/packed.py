@@ -31,9 +31,8 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from gansuite.data.batches import DeviceBatches, tensor_loader
 from gansuite.data.image_folder import ImageFiles, folder_labels, list_images
-from gansuite.data.images import ImageDataModule, random_hflip, wants_on_device
+from gansuite.data.images import InMemoryImages
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError
 
@@ -180,7 +179,7 @@ def open_array(
     return array
 
 
-class PackedImages(ImageDataModule):
+class PackedImages(InMemoryImages):
     """A folder packed by `gansuite-dataset pack` (see the module docstring), served as TorchvisionImages serves its
     in-memory tensor: whole batches gathered from the memory-mapped array (`tensor_loader`), or from a copy on the
     training device (`on_device`: true, false or auto, on CUDA when it fits). `random_flip` mirrors half of each
@@ -200,8 +199,6 @@ class PackedImages(ImageDataModule):
         labels: str = "none",
         verify: bool = True,
     ) -> None:
-        if on_device not in (True, False, "auto"):
-            raise ConfigError(f"data.on_device must be true, false or auto, got {on_device!r}")
         if labels not in LABEL_SOURCES:
             raise ConfigError(f"data.labels={labels} is unknown: choose one of {', '.join(LABEL_SOURCES)}")
         self.path = Path(path)
@@ -211,17 +208,13 @@ class PackedImages(ImageDataModule):
                 f"data.labels=folders, but {self.path} was packed without labels: pack it again with --labels "
                 "folders (one subfolder per class), or set data.labels=none"
             )
-        super().__init__(self.manifest["size"], self.manifest["channels"], batch_size)
-        self.on_device = on_device
-        self.random_flip = random_flip
+        super().__init__(self.manifest["size"], self.manifest["channels"], batch_size, on_device, random_flip)
         self.verify = verify
         self.class_names: list[str] | None = self.manifest["class_names"] if labels == "folders" else None
         self.num_classes = None if self.class_names is None else len(self.class_names)
         # The metrics' real-feature cache keys on `name` (image_metrics.dataset_key): the content, not the path, so
         # a folder packed again at the same path never reuses the features of what it held before.
         self.name = f"packed_{self.manifest['images']['sha256'][:16]}"
-        self.images: Tensor | None = None
-        self.labels: Tensor | None = None
 
     def setup(self, stage: str | None = None) -> None:
         if self.images is not None:
@@ -251,17 +244,3 @@ class PackedImages(ImageDataModule):
             raise DataError(f"the images in {self.path} have no labels: set data.labels=folders")
         self.split_images(train)  # opens the files, and refuses the test split
         return self.labels
-
-    def train_dataloader(self) -> DataLoader | DeviceBatches:
-        trainer = self.trainer
-        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
-        rows = self.images if self.num_classes is None else (self.images, self.labels)
-        if wants_on_device(self.on_device, self.images, device):
-            rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
-            on_device = rows.to(device) if isinstance(rows, Tensor) else tuple(t.to(device) for t in rows)
-            return DeviceBatches(on_device, self.batch_size, rank, world_size)
-        return tensor_loader(rows, self.batch_size)
-
-    def prepare_images(self, images: Tensor) -> Tensor:
-        images = super().prepare_images(images)
-        return random_hflip(images) if self.random_flip else images

@@ -82,6 +82,9 @@ class AdversarialModule(TrainingClocks):
 
     #: What the family trains on and makes (gansuite.modules.capabilities): a GAN's samples by default.
     capabilities = Capabilities()
+    #: Whether its training_step splits each batch into `accumulate` micro-batches (gansuite.objective.accumulation);
+    #: the families that do not refuse accumulate > 1.
+    accumulates: bool = False
 
     def __init__(
         self,
@@ -99,13 +102,26 @@ class AdversarialModule(TrainingClocks):
         class_loss_weight: float = 1.0,
         class_loss_on_fakes: bool = False,
         generator_regularizers: dict[str, Regularizer] | None = None,
+        accumulate: int = 1,
     ) -> None:
         """The loss, `regularizers` (the `regularizers=` group), `generator_regularizers` (the
         `generator_regularizers=` group: families that produce samples from noise), `augment` (the `augment=`
         group) and the class loss settings make `self.objective` (gansuite.objective.AdversarialObjective);
         `schedule_g`/`schedule_d` move the optimizers' learning rates over training. `num_classes`: the classes of
-        labelled data (from the datamodule), for families that condition on them."""
+        labelled data (from the datamodule), for families that condition on them. `accumulate`: the micro-batches
+        each batch is split into (the top-level `accumulate=`), for families that `accumulates`."""
         super().__init__()
+        if isinstance(accumulate, bool) or not isinstance(accumulate, int) or accumulate < 1:
+            raise ConfigError(
+                f"accumulate must be a positive integer (the micro-batches each batch is split into; 1: none), got "
+                f"{accumulate!r}"
+            )
+        if accumulate > 1 and not self.accumulates:
+            raise ConfigError(
+                f"{type(self).__name__} does not split its batches into micro-batches: set accumulate=1 (the noise-"
+                "driven models, model=gan|dcgan|wgan|stylegan2, accumulate)"
+            )
+        self.accumulate = accumulate
         self.automatic_optimization = False
         self.loss = loss
         self.optimizer_g, self.optimizer_d = optimizer_g, optimizer_d

@@ -5,9 +5,15 @@ optimizers (all from config); the training step below is the same for all of the
 discriminator once; every `n_critic`-th batch also updates the generator, so a generator update takes
 `n_critic + 1` optimizer steps. A conditional model (`conditioning` projection, acgan, tac or concat) makes its fakes
 for the real batch's labels, so they follow the real class frequencies.
+
+With `accumulate=k` each batch (its samples, noise and labels) is split into k micro-batches whose gradients add up
+before each player's one optimizer step (gansuite.objective.accumulation): Lightning's own accumulate_grad_batches
+does not apply to this manual optimization. Only one micro-batch's graphs are alive at a time: on the generator's
+turn its fakes are made again, from the same noise and random draws, for its own update.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import torch
@@ -17,12 +23,32 @@ from gansuite.errors import ConfigError
 from gansuite.modules.base import AdversarialModule
 from gansuite.nets import check_conditioning
 from gansuite.nets.spectral import is_spectrally_normalized
+from gansuite.objective.accumulation import split_batch
 from gansuite.objective.adversarial import with_labels
 from gansuite.objective.losses import feature_matching_loss
 from gansuite.objective.regularizers import GeneratorBatch
 
 
+def random_states(device: torch.device) -> list[Tensor]:
+    """The states of the random generators a forward on `device` may draw from: the CPU's and, on CUDA, the
+    device's (StyleGAN2's generator draws its noise inputs on the device and its style-mixing cut on the CPU)."""
+    return [torch.get_rng_state(), *([torch.cuda.get_rng_state(device)] if device.type == "cuda" else [])]
+
+
+@contextmanager
+def replaying(states: Sequence[Tensor], device: torch.device) -> Iterator[None]:
+    """Runs the block from `states` (`random_states`), so it draws the numbers drawn after them before, and then
+    puts the generators back: the draws after the block are those it would have had without it."""
+    with torch.random.fork_rng(devices=[device] if device.type == "cuda" else [], device_type="cuda"):
+        torch.set_rng_state(states[0])
+        if device.type == "cuda":
+            torch.cuda.set_rng_state(states[1], device)
+        yield
+
+
 class GAN(AdversarialModule):
+    accumulates = True
+
     def __init__(
         self,
         generator: Callable[..., nn.Module],
@@ -44,6 +70,12 @@ class GAN(AdversarialModule):
         super().__init__(**base)
         self.conditional = check_conditioning(conditioning, self.num_classes)
         self.objective.condition_on(conditioning)
+        self.objective.check_micro_batches(self.accumulate)
+        if self.accumulate > 1 and feature_matching:
+            raise ConfigError(
+                f"accumulate={self.accumulate} splits the batch, but feature matching compares the batch's mean "
+                "features, which micro-batches change: set accumulate=1 or model.feature_matching=0"
+            )
         if n_critic < 1:
             raise ConfigError(
                 f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"
@@ -92,29 +124,44 @@ class GAN(AdversarialModule):
         labels = labels if self.conditional else None  # labelled data trains an unconditional model as well
         opt_d, opt_g = self.optimizers()
         generator_turn = self.steps_into_update == self.n_critic - 1  # after n_critic - 1 critic-only batches
-        # The generator's graph is kept only on the batches that update it; critic-only batches need its output.
-        with torch.set_grad_enabled(generator_turn):
-            fake = self(self.sample_noise(real.shape[0]), labels)
-        d_loss, losses = self.discriminator_objective(self.discriminator, real, fake.detach(), labels)
+        micro_batches = split_batch(self.accumulate, real, self.sample_noise(real.shape[0]), labels)
+        # A whole batch keeps the generator's graph from the critic's update for its own (critic-only batches need
+        # only its output); micro-batches make their fakes again for it, from the random states kept here.
+        keep_graph = generator_turn and self.accumulate == 1
+        fakes, states = [], []
         opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
+        with self.objective.accumulating("discriminator", self.accumulate) as critic_update:
+            for real_part, noise, labels_part in micro_batches:
+                states.append(random_states(self.device) if generator_turn and not keep_graph else [])
+                with torch.set_grad_enabled(keep_graph):
+                    fakes.append(self(noise, labels_part))
+                d_loss, d_terms = self.discriminator_objective(
+                    self.discriminator, real_part, fakes[-1].detach(), labels_part
+                )
+                self.manual_backward(critic_update.add(d_loss, d_terms))
         opt_d.step()
         if self.weight_clip:
             with torch.no_grad():
                 for p in self.discriminator.parameters():
                     p.clamp_(-self.weight_clip, self.weight_clip)
-        losses["train/d_loss"] = d_loss
-        outputs = {"d_loss": d_loss.detach()}  # for DivergenceGuard, which checks them at the logging interval
+        losses = critic_update.terms
+        losses["train/d_loss"] = critic_update.loss
+        outputs = {"d_loss": critic_update.loss}  # for DivergenceGuard, which checks them at the logging interval
 
         if generator_turn:
             self.toggle_optimizer(opt_g)  # no gradients for D's weights in the generator's backward
-            g_loss, g_terms = self.generator_loss(real, fake, labels)
             opt_g.zero_grad(set_to_none=True)
-            self.manual_backward(g_loss)
+            with self.objective.accumulating("generator", self.accumulate) as generator_update:
+                for (real_part, noise, labels_part), fake, state in zip(micro_batches, fakes, states, strict=True):
+                    if not keep_graph:
+                        with replaying(state, self.device):
+                            fake = self(noise, labels_part)
+                    g_loss, g_terms = self.generator_loss(real_part, fake, labels_part)
+                    self.manual_backward(generator_update.add(g_loss, g_terms))
             opt_g.step()
             self.untoggle_optimizer(opt_g)
-            losses |= g_terms
-            losses["train/g_loss"] = outputs["g_loss"] = g_loss.detach()
+            losses |= generator_update.terms
+            losses["train/g_loss"] = outputs["g_loss"] = generator_update.loss
         self.end_batch(losses)
         return outputs
 

@@ -9,15 +9,18 @@ augmentation is read in this file, and a bare PyTorch loop trains with it as the
 The caller owns the clock and passes it in: `step`, the player's updates done before this one (lazy regularizers
 count them), and `progress`, the share of the budget done (schedules read it). The stateful parts (regularizers with
 buffers, ADA's p) are modules their owner registers (gansuite.modules.base does), so checkpoints carry them.
+A player's update may be made of micro-batches (`accumulating`, gansuite.objective.accumulation).
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 
 import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
+from gansuite.objective.accumulation import Accumulation, FollowsBatches, holding
 from gansuite.objective.augment import DiscriminatorAugment
 from gansuite.objective.losses import CLASS_LOSSES, AdversarialLoss, ClassLoss
 from gansuite.objective.regularizers import CriticBatch, GeneratorBatch, Regularizer
@@ -92,6 +95,40 @@ class AdversarialObjective:
             )
         self.class_loss = CLASS_LOSSES.get(conditioning)
 
+    def check_micro_batches(self, count: int) -> None:
+        """Raises ConfigError when `count` > 1 micro-batches' losses would not average to the batch's: a loss or
+        class loss that compares the samples of a batch with each other (`per_sample` false)."""
+        if count == 1:
+            return
+        if not self.loss.per_sample:
+            raise ConfigError(
+                f"accumulate={count} splits the batch, but {type(self.loss).__name__} compares each score with the "
+                "other batch's mean, which micro-batches change: set accumulate=1, or use loss=rpgan (real-fake "
+                "pairs, which accumulate exactly)"
+            )
+        if self.class_loss is not None and not self.class_loss.per_sample:
+            raise ConfigError(
+                f"accumulate={count} splits the batch, but this model.conditioning's class loss (ReACGAN's) contrasts "
+                "each sample with the rest of its batch, which micro-batches change: set accumulate=1 or use "
+                "model.conditioning=acgan"
+            )
+
+    @contextmanager
+    def accumulating(self, player: str, count: int) -> Iterator[Accumulation]:
+        """One update of `player` ("discriminator" or "generator") from `count` micro-batches: `add` each
+        micro-batch's loss and terms to what this yields, and backpropagate the share `add` returns. The player's
+        parts whose state follows batches (its regularizers; the critic's augmentation) move once, from all the
+        micro-batches, on leaving; the terms then carry the augmentation's log values after that move."""
+        augment = [self.augment] if self.augment is not None else []
+        parts: list[FollowsBatches] = {
+            "discriminator": [*self.regularizers.values(), *augment],
+            "generator": [*self.generator_regularizers.values()],
+        }[player]
+        with holding(parts, count) as accumulation:
+            yield accumulation
+        if player == "discriminator" and self.augment is not None:
+            accumulation.terms |= self.augment.log_values()
+
     def discriminator_loss(
         self, critic: nn.Module, real: Tensor, fake: Tensor, labels: Tensor | None, step: int, progress: float
     ) -> tuple[Tensor, dict[str, Tensor]]:
@@ -117,7 +154,7 @@ class AdversarialObjective:
             )  # fmt: skip
             loss = self.add_terms(loss, terms, self.regularizers, batch, prefix="train/")
         if self.augment is not None:
-            self.augment.update(real_scores.detach(), progress)
+            self.augment.observe(real_scores.detach(), progress=progress)
             terms |= self.augment.log_values()
         return loss, terms
 

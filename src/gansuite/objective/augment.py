@@ -13,6 +13,7 @@ import torch.distributed as dist
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
+from gansuite.objective.accumulation import FollowsBatches
 
 #: The translation shift bound as a share of the image side (Zhao et al.'s ratio).
 TRANSLATION_RATIO = 0.125
@@ -20,8 +21,10 @@ TRANSLATION_RATIO = 0.125
 CUTOUT_RATIO = 0.5
 
 
-class DiscriminatorAugment(nn.Module):
-    """Transforms D's inputs; the training step calls augment(x) on every real and fake batch before D."""
+class DiscriminatorAugment(nn.Module, FollowsBatches):
+    """Transforms D's inputs; the training step calls augment(x) on every real and fake batch before D, and
+    `observe(real_scores, progress=...)` after, which calls `update` (once per update accumulated from micro-batches,
+    with all of their scores: FollowsBatches)."""
 
     #: Whether it works on images only (checked when the model is built, before any data is read).
     needs_images: bool = False
@@ -30,7 +33,7 @@ class DiscriminatorAugment(nn.Module):
         raise NotImplementedError
 
     def update(self, real_scores: Tensor, progress: float) -> None:
-        """Called once per discriminator step with D's raw outputs on the (augmented) real batch and the share of
+        """Called once per discriminator update with D's raw outputs on the (augmented) real batch and the share of
         the training budget done (0..1). Default: nothing."""
 
     def log_values(self) -> dict[str, Tensor]:

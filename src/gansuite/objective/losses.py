@@ -21,6 +21,9 @@ class AdversarialLoss:
     #: Whether the generator loss needs D's outputs on real data (`generator_loss(fake, real)`): relativistic
     #: losses compare fake to real scores in both players' losses, so the generator step must score a real batch.
     relativistic: bool = False
+    #: Whether both losses are means of terms that each see one sample's scores (RpGAN: one real-fake pair), so the
+    #: losses of equal micro-batches average to the batch's (gansuite.objective.accumulation); RaGAN's are not.
+    per_sample: bool = True
 
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         raise NotImplementedError
@@ -136,6 +139,7 @@ class RelativisticAverageLoss(AdversarialLoss):
     """
 
     relativistic = True
+    per_sample = False  # each score is compared with the other batch's mean
 
     def discriminator_loss(self, real: Tensor, fake: Tensor) -> Tensor:
         return self._relative_bce(more_real=real, less_real=fake)
@@ -177,10 +181,12 @@ def data_to_data_cross_entropy(
 class ClassLoss:
     """An auxiliary class loss of the discriminator's class output (gansuite.nets.conditional's heads):
     `discriminator(real_out, fake_out, labels, on_fakes)` is D's, `generator(fake_out, labels)` is G's, both
-    against the labels the batch has or was made for."""
+    against the labels the batch has or was made for. `per_sample`: as AdversarialLoss's (ReACGAN's is not: each
+    embedding is contrasted with the batch's others)."""
 
     discriminator: Callable[[Tensor, Tensor, Tensor, bool], Tensor]
     generator: Callable[[Tensor, Tensor], Tensor]
+    per_sample: bool = True
 
 
 def _cross_entropy_on(real: Tensor, fake: Tensor, labels: Tensor, on_fakes: bool) -> Tensor:
@@ -213,7 +219,7 @@ def _data_to_data_on(real: Tensor, fake: Tensor, labels: Tensor, on_fakes: bool)
 CLASS_LOSSES = {
     "acgan": ClassLoss(_cross_entropy_on, F.cross_entropy),
     "tac": ClassLoss(_twin_discriminator, _twin_generator),
-    "reacgan": ClassLoss(_data_to_data_on, _data_to_data_generator),
+    "reacgan": ClassLoss(_data_to_data_on, _data_to_data_generator, per_sample=False),
 }
 
 

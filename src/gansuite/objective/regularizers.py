@@ -16,6 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from gansuite.errors import ConfigError
+from gansuite.objective.accumulation import FollowsBatches
 from gansuite.objective.schedules import anneal
 
 SCHEDULES = ("constant", "cosine")
@@ -58,9 +59,11 @@ class GeneratorBatch:
     progress: float
 
 
-class Regularizer(nn.Module):
+class Regularizer(nn.Module, FollowsBatches):
     """A term added to one player's loss. Subclasses implement `penalty(batch)` (unweighted); forward applies the
-    weight, its schedule and the lazy interval.
+    weight, its schedule and the lazy interval. One with state that follows the batches (LeCam's anchors, the
+    path-length mean) moves it through `observe` and `update` (FollowsBatches), so that an update accumulated from
+    micro-batches moves it once.
 
     `every` > 1 is StyleGAN2's lazy regularization (Karras et al. 2020): the penalty is computed only on every
     `every`-th update of its player and multiplied by `every`, so its expected contribution is unchanged while
@@ -239,7 +242,9 @@ class LeCam(Regularizer):
     The anchors are buffers (checkpoints carry them); each call first updates them with this batch's detached
     means (the first call sets them to those means, and a flag buffer records that it happened, so a resumed run
     does not re-initialise them), then computes the penalty. The anchors follow every step, so the regularizer
-    cannot be lazy: `every` must be 1.
+    cannot be lazy: `every` must be 1. In an update accumulated from micro-batches (`accumulate` > 1) every
+    micro-batch's penalty uses the anchors as the previous update left them, and they then move once, toward the
+    whole batch's means; in a run's first update, with no anchors yet, each micro-batch is held to its own means.
     """
 
     alpha_real: Tensor
@@ -267,7 +272,7 @@ class LeCam(Regularizer):
         self.register_buffer("initialized", torch.tensor(False))
 
     @torch.no_grad()
-    def update_anchors(self, real_scores: Tensor, fake_scores: Tensor) -> None:
+    def update(self, real_scores: Tensor, fake_scores: Tensor) -> None:
         """Move the anchors toward this batch's mean outputs (or set them there on the first call)."""
         real_mean = real_scores.detach().mean().to(self.alpha_real)
         fake_mean = fake_scores.detach().mean().to(self.alpha_fake)
@@ -277,9 +282,14 @@ class LeCam(Regularizer):
         self.initialized.fill_(True)
 
     def penalty(self, batch: CriticBatch) -> Tensor:
-        self.update_anchors(batch.real_scores, batch.fake_scores)
-        real_above_fake_anchor = (batch.real_scores - self.alpha_fake.to(batch.real_scores.dtype)).relu()
-        fake_below_real_anchor = (self.alpha_real.to(batch.fake_scores.dtype) - batch.fake_scores).relu()
+        self.observe(batch.real_scores, batch.fake_scores)
+        alpha_real, alpha_fake = (
+            # The anchors, or this batch's means while there are none (a held first update): torch.where, no sync.
+            torch.where(self.initialized, anchor, scores.detach().mean().to(anchor)).to(scores.dtype)
+            for anchor, scores in ((self.alpha_real, batch.real_scores), (self.alpha_fake, batch.fake_scores))
+        )
+        real_above_fake_anchor = (batch.real_scores - alpha_fake).relu()
+        fake_below_real_anchor = (alpha_real - batch.fake_scores).relu()
         return real_above_fake_anchor.pow(2).mean() + fake_below_real_anchor.pow(2).mean()
 
     def extra_repr(self) -> str:
@@ -344,7 +354,9 @@ class PathLength(Regularizer):
     (`path_lengths`); the penalty is mean((a - mean_a)^2), mean_a the lengths' running mean (moved by `decay` each
     time it is computed), a buffer so a resumed run continues it. Config-f: weight 2, every 4, decay 0.01, half a
     batch. It makes a fixed-size step in latent space change the image by a fixed amount, which the paper links to
-    smoother, better-conditioned generators."""
+    smoother, better-conditioned generators. In an update accumulated from micro-batches every micro-batch's
+    penalty uses the mean as the previous update left it, and the mean then moves once, by the whole batch's
+    lengths."""
 
     player = "generator"
     mean: Tensor
@@ -372,9 +384,13 @@ class PathLength(Regularizer):
         if not latents.requires_grad:  # plain noise: the lengths are taken with respect to it
             latents.requires_grad_(True)
         lengths = path_lengths(batch.synthesize(latents), latents)
-        with torch.no_grad():
-            self.mean.lerp_(lengths.mean().float(), self.decay)
+        self.observe(lengths)
         return (lengths - self.mean).square().mean()
+
+    @torch.no_grad()
+    def update(self, lengths: Tensor) -> None:
+        """Moves the running mean by `decay` toward the mean of one batch's `lengths`."""
+        self.mean.lerp_(lengths.mean().float(), self.decay)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, decay={self.decay}, batch_shrink={self.batch_shrink}"

@@ -2,8 +2,8 @@
 `python scripts/bench_recipes.py recipe=NAME [recipe=NAME ...] [seeds=N] [override ...]`.
 
 Every recipe is `python train.py experiment=NAME seed=S` as a user runs it (quiet loggers, nothing else changed),
-trained for seeds 0..N-1 (`seeds=N`, 1 by default) or the listed ones (`seeds=1,2`), and scored by its family's
-protocol:
+trained for seeds 0..N-1 (`seeds=N`, 1 by default) or the listed ones (`seeds=1,2`; one: `seeds=2,`), and scored
+by its family's protocol:
 
 - srresnet_cpu, srgan_cpu: PSNR-Y and SSIM-Y on Set5 and Set14 (the SR protocol of scripts/bench_paired.py; bicubic:
   Set5 28.43 dB, Set14 26.09 dB). srgan_cpu starts from the srresnet_cpu run of the same seed, so name both, in that
@@ -164,16 +164,18 @@ RECIPES += ("stylegan2_mnist",)
 
 
 def parse(args: list[str]) -> tuple[list[str], list[int], list[str]]:
-    """The recipes, the seeds (`seeds=3`: 0, 1, 2; `seeds=1,2`: those) and the other arguments (overrides)."""
+    """The recipes, the seeds (`seeds=3`: 0, 1, 2; `seeds=1,2`: those; `seeds=2,`: seed 2 alone) and the other
+    arguments (overrides)."""
     names = [a.split("=", 1)[1] for a in args if a.startswith("recipe=")]
     seeds = ([a.split("=", 1)[1] for a in args if a.startswith("seeds=")] or ["1"])[-1]
     if not names or any(name not in RECIPES for name in names):
         raise ConfigError(f"pass recipe=NAME (repeatable), NAME one of {', '.join(RECIPES)}")
     if "srgan_cpu" in names and "srresnet_cpu" not in names[: names.index("srgan_cpu")]:
         raise ConfigError("recipe=srgan_cpu starts from an srresnet_cpu run: pass recipe=srresnet_cpu before it")
-    if not all(part.isdigit() for part in seeds.split(",")) or seeds in ("0", ""):
-        raise ConfigError(f"seeds={seeds} is neither a count nor a list of seeds: e.g. seeds=3 or seeds=1,2")
-    chosen = [int(part) for part in seeds.split(",")] if "," in seeds else list(range(int(seeds)))
+    listed = [part for part in seeds.split(",") if part] if "," in seeds else None
+    if not all(part.isdigit() for part in listed or [seeds]) or seeds in ("0", ",") or listed == []:
+        raise ConfigError(f"seeds={seeds} is neither a count nor a list of seeds: e.g. seeds=3, seeds=1,2 or seeds=2,")
+    chosen = [int(part) for part in listed] if listed is not None else list(range(int(seeds)))
     return names, chosen, [a for a in args if not a.startswith(("recipe=", "seeds="))]
 
 

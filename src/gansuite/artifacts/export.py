@@ -23,8 +23,8 @@ import torch
 from torch import Tensor, nn
 from torch.export import Dim
 
+from gansuite.artifacts import EXPORT_FORMATS
 from gansuite.artifacts.pretrained import DIRECTIONS, Pretrained
-from gansuite.commands.export import FORMATS
 from gansuite.errors import ConfigError
 from gansuite.files import atomic_write
 
@@ -171,8 +171,8 @@ def parity(target: Exportable, export_format: str, out: Path, note: str | None) 
 
 def export(pretrained: Pretrained, export_format: str, out: Path, direction: str | None = None) -> dict[str, object]:
     """Writes the generator of `pretrained` to `out` in `export_format` and checks it; the facts, for printing."""
-    if export_format not in FORMATS:
-        raise ConfigError(f"format={export_format} is unknown: choose one of {', '.join(FORMATS)}")
+    if export_format not in EXPORT_FORMATS:
+        raise ConfigError(f"format={export_format} is unknown: choose one of {', '.join(EXPORT_FORMATS)}")
     if export_format == "onnx":
         check_onnx_installed()
     target = exportable(pretrained.to("cpu"), direction)

@@ -10,20 +10,20 @@ overwrite=true. ONNX needs the export extra: pip install 'gansuite[export]'.
 import sys
 from pathlib import Path
 
+from gansuite.artifacts import EXPORT_FORMATS
 from gansuite.commands.entry import answer_script_help, check_writable, report_user_errors, script_arguments
 from gansuite.errors import ConfigError
 
 DEFAULTS = {"ckpt_path": "???", "format": "onnx", "out": None, "direction": None, "overwrite": False}
-FORMATS = {"onnx": ".onnx", "torchscript": ".pt", "exported_program": ".pt2"}  # each format's file suffix
 
 
 def main(argv: list[str]) -> dict[str, object]:
     answer_script_help(argv, __doc__)
     args = script_arguments(argv, DEFAULTS, "export.py")
-    if args.format not in FORMATS:
-        raise ConfigError(f"format={args.format} is unknown: choose one of {', '.join(FORMATS)}")
+    if args.format not in EXPORT_FORMATS:
+        raise ConfigError(f"format={args.format} is unknown: choose one of {', '.join(EXPORT_FORMATS)}")
     if args.out is not None and Path(args.out).is_dir():
-        suggested = Path(args.out) / f"generator{FORMATS[args.format]}"
+        suggested = Path(args.out) / f"generator{EXPORT_FORMATS[args.format]}"
         raise ConfigError(f"out={args.out} is a folder: name the file to write, e.g. out={suggested}")
     from gansuite.artifacts.export import export  # after the checks: torch takes seconds to import
     from gansuite.artifacts.pretrained import load
@@ -31,7 +31,7 @@ def main(argv: list[str]) -> dict[str, object]:
     pretrained = load(args.ckpt_path)
     checkpoint = pretrained.checkpoint_path
     run_dir = checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
-    out = Path(args.out) if args.out else run_dir / "export" / f"generator{FORMATS[args.format]}"
+    out = Path(args.out) if args.out else run_dir / "export" / f"generator{EXPORT_FORMATS[args.format]}"
     if out.exists() and not args.overwrite:
         raise ConfigError(f"{out} already exists: pass out=<another path>, or overwrite=true to replace it")
     check_writable(out.parent, "out")

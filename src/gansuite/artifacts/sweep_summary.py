@@ -4,7 +4,9 @@ report.html, gansuite.artifacts.report, with the table and a curve per job).
 For each job: the overrides that set it apart from the other jobs, the final metrics (its metrics.json), and the
 best value of the monitored metric over the periodic evaluations (its csv/metrics.csv) with the generator update
 where it was reached. The monitored metric (`metrics.monitor`) is the one sweeps minimise, so lower is better.
-A job that wrote no metrics.json shows as `no metrics`, so a crash is visible in the table instead of missing.
+A job that failed (its job_failed.json, written by gansuite.artifacts.sweep_end) shows as `failed`, with its error
+and the log that holds its traceback; any other job that wrote no metrics.json shows as `no metrics`, so a crash is
+visible in the table instead of missing.
 
 Jobs that differ only by `seed=` are one configuration run several times (`-m ... seed=0,1,2`): for each, per
 final and best metric over its finished seeds, summary_seeds.csv and summary_seeds.md give n, the mean, the standard
@@ -22,6 +24,8 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from gansuite.files import write_text_atomically
+
+FAILED_FILE = "job_failed.json"
 
 
 def best_of(metrics_csv: Path, monitor: str) -> tuple[float, int] | tuple[None, None]:
@@ -45,6 +49,8 @@ def job_row(job_dir: Path, overrides: list[str]) -> dict[str, Any]:
     config = OmegaConf.load(job_dir / ".hydra" / "config.yaml")
     row: dict[str, Any] = {"job": job_dir.name, "overrides": " ".join(overrides)}
     metrics_json = job_dir / "metrics.json"
+    if (job_dir / FAILED_FILE).is_file():
+        return {**row, "status": "failed", **json.loads((job_dir / FAILED_FILE).read_text())}
     if not metrics_json.is_file():
         return {**row, "status": "no metrics"}
     final = json.loads(metrics_json.read_text())

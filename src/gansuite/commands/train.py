@@ -24,9 +24,15 @@ def announce_loading() -> None:
 
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def main(cfg: DictConfig) -> float | None:
-    """The Hydra app: one run, or each job of a sweep."""
+    """The Hydra app: one run, or each job of a sweep. A sweep job's error is raised, not turned into an exit: Hydra
+    then records the job as failed (gansuite.artifacts.sweep_end lists it in the summary) and runs the others."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
     from gansuite.run.train import train_or_remove_run_dir  # torch and Lightning: seconds, after the checks
 
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        return train_or_remove_run_dir(cfg)
     return report_user_errors(train_or_remove_run_dir, cfg)
 
 

@@ -13,6 +13,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from hydra.utils import instantiate
 from lightning import Callback, Trainer
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from lightning.pytorch.utilities.rank_zero import rank_zero_info, rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
@@ -24,6 +25,7 @@ from gansuite.modules.base import AdversarialModule
 from gansuite.modules.initialization import initialize_from
 from gansuite.modules.loading import build_model
 from gansuite.run.resume import set_aside_later_checkpoints
+from gansuite.run.slurm_requeue import checkpoint_of_requeued_job, requeue_if_preempted
 from gansuite.run.validation import validate
 
 
@@ -92,8 +94,14 @@ def train_or_remove_run_dir(cfg: DictConfig) -> float | None:
     """train(cfg); a new single run that stops on bad input or data before writing any result takes the directory
     Hydra made for it along, so no empty run directory is left behind. Resumed runs and sweep jobs (whose summary
     lists failed jobs) keep theirs, as does a run that diverged (its logs show how)."""
+    requeued_from = checkpoint_of_requeued_job(cfg)
+    if requeued_from:
+        cfg.ckpt_path = requeued_from
     try:
         return train(cfg)
+    except SIGTERMException as preempted:  # a SystemExit: saved, and the process exits
+        requeue_if_preempted(preempted)  # a SLURM sweep job: requeued, and continues from its checkpoint
+        raise
     except Exception as error:
         launch = HydraConfig.get()
         new_single_run = launch.mode == RunMode.RUN and launch.output_subdir == ".hydra"

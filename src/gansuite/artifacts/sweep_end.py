@@ -46,6 +46,8 @@ class SweepSummary(Callback):
         """In the job's own process (a SLURM job's, with the SLURM launcher): a failed job records why and where."""
         if job_return.status != JobStatus.FAILED or config.hydra.mode is None or config.hydra.mode.name != "MULTIRUN":
             return
+        # Hydra's private field: its public `return_value` re-raises the error and logs it once more. A Hydra that
+        # renames it fails tests/slurm/test_slurm.py's failing-job test (the summary would lose the failed row).
         error = job_return._return_value
         traceback.print_exception(error, file=sys.stderr)
         sys.stderr.flush()

@@ -95,7 +95,14 @@ def inception_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_random_weights(tmp_path_factory.mktemp("inception") / "inception.pth")
 
 
-def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
+@pytest.fixture(scope="module")
+def real_stats_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of real features for the module, as a user's runs share logs/real_stats: Inception at 299x299 is
+    what these tests spend their time on, and the CIFAR-10 recipes score the same real images."""
+    return tmp_path_factory.mktemp("real_stats")
+
+
+def fewer_evaluated(name: str, inception_weights: Path, real_stats_cache: Path) -> list[str]:
     """The experiment's own metrics on fewer samples."""
     if name.endswith("_toy"):
         return ["metrics.num_samples=200"]
@@ -103,14 +110,15 @@ def fewer_evaluated(name: str, inception_weights: Path) -> list[str]:
         return []  # PSNR, SSIM and LPIPS (its backbone in the hub cache): sr_cifar's test images are already few
     weights = f"metrics.inception_weights={inception_weights}"
     if name.startswith(("cyclegan", "pix2pix")):
-        return [weights, "metrics.num_test=10"]
-    sizes = ["metrics.num_fake=20", "metrics.num_real=20", "metrics.is_splits=2", "metrics.kid_subsets=2"]
+        return [weights, "metrics.num_test=4"]
+    sizes = ["metrics.num_fake=10", "metrics.num_real=10", "metrics.is_splits=2", "metrics.kid_subsets=2"]
+    sizes += [f"metrics.cache_dir={real_stats_cache}", "metrics.kid_subset_size=5"]
     # Intra-class FID needs a few images of every class, and ten 2048-d Inception FIDs cost half a minute here:
     # it is checked on classifier features in test_conditional.py.
     conditional = ["metrics.intra_class_fid=false"] if "cgan" in name or name == "stylegan2_cifar10" else []
     if name.endswith("_mnist"):  # the MNIST classifier's features: no Inception weights
-        return [*sizes, "metrics.kid_subset_size=10", *conditional]
-    return [weights, *sizes, "metrics.kid_subset_size=10", *conditional]
+        return [*sizes, *conditional]
+    return [weights, *sizes, *conditional]
 
 
 @pytest.mark.slow
@@ -119,14 +127,15 @@ def test_experiment_trains_two_updates_with_its_own_metrics(
     tmp_path: Path,
     data_dir: Path,
     inception_weights: Path,
+    real_stats_cache: Path,
     name: str,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
     write_random_backbone("alex")  # for LPIPS, where the experiment scores it
-    overrides = [f"experiment={name}", *offline_and_tiny(name), *fewer_evaluated(name, inception_weights)]
-    overrides += started_from(name, request)
+    overrides = [f"experiment={name}", *offline_and_tiny(name), *started_from(name, request)]
+    overrides += fewer_evaluated(name, inception_weights, real_stats_cache)
     cfg = compose_config([*overrides, "steps=2", "logger=csv", *QUIET], tmp_path)
     monitored = train(cfg)
     final = json.loads((tmp_path / "metrics.json").read_text())

@@ -88,15 +88,23 @@ def compare(weights: Path, cache_dir: Path) -> tuple[dict[str, float], dict[str,
     # the overall FID above checks against torch-fidelity's own; this checks the per-class split and the average.
     fake_features = dim_zero_cat(metrics.kid.fake_features)
     per_class = [
-        fid_statistics_to_metric(
-            fid_features_to_statistics(fake_features[metrics.fake_labels == c]),
-            fid_features_to_statistics(metrics.real_features[metrics.real_labels == c]),
-            verbose=False,
-        )["frechet_inception_distance"]
+        torch_fidelity_frechet(fake_features[metrics.fake_labels == c], metrics.real_features[metrics.real_labels == c])
         for c in range(NUM_CLASSES)
     ]
     theirs["intra_class_fid"] = sum(per_class) / NUM_CLASSES
     return ours, theirs
+
+
+def torch_fidelity_frechet(a: torch.Tensor, b: torch.Tensor) -> float:
+    """torch-fidelity's Frechet distance of two feature sets of a few images each, in the span of their centred
+    features and the difference of their means: an orthonormal change of basis that keeps the means' distance, both
+    traces and the eigenvalues of the covariances' product, so the distance is the same, while torch-fidelity's
+    general eigenproblem shrinks from 2048x2048 (3 s on one core, ten classes) to a few dozen rows."""
+    a, b = a.double(), b.double()
+    spanning = torch.cat([a - a.mean(0), b - b.mean(0), (a.mean(0) - b.mean(0))[None]]).T
+    basis = torch.linalg.qr(spanning).Q
+    statistics = [fid_features_to_statistics(features @ basis) for features in (a, b)]
+    return fid_statistics_to_metric(*statistics, verbose=False)["frechet_inception_distance"]
 
 
 def torch_fidelity_metrics(fake: torch.Tensor, real: torch.Tensor, weights: Path, **which: bool) -> dict[str, float]:

@@ -1,7 +1,7 @@
 """The run report (gansuite.artifacts.report): built from a real short run at its end, it holds every logged value's
-name and every sample grid of the run as inlined images that decode, and nothing it loads from elsewhere;
-gansuite-report rebuilds it and refuses a folder that is no run; headless Chromium opens it without a console message
-and leaves a screenshot beside it. The SIGTERM and sweep reports are checked where those runs are
+name, its curves as inline SVG, every sample grid of the run as inlined images that decode, and nothing it loads from
+elsewhere; gansuite-report rebuilds it and refuses a folder that is no run; headless Chromium opens it without a
+console message and leaves a screenshot beside it. The SIGTERM and sweep reports are checked where those runs are
 (test_reliability_faults.py, ops/test_ops_sweeps.py)."""
 
 import base64
@@ -62,14 +62,20 @@ def test_the_report_of_a_run_holds_its_values_grids_and_config(run_dir: Path) ->
         with Image.open(run_dir / "samples" / f"{grid}.png") as original:
             shown = images[f"samples at update {int(grid.removeprefix('gen_step_'))}"]
             assert shown.size == original.size and shown.tobytes() == original.convert(shown.mode).tobytes()
-    assert {"evaluation metrics", "losses per network", "gradient norms"} <= set(images)
+    plots = dict(re.findall(r'<div class="plots" role="img" aria-label="([^"]*)"[^>]*>(.*?)</div>', text))
+    assert set(plots) == {"evaluation metrics", "losses per network", "gradient norms"}
+    # Each metric against updates and against wall time; each a curve through its logged points.
+    assert plots["evaluation metrics"].count("<svg") == 2 * len([n for n in logged if n.startswith("val/")])
+    assert all(re.search(r'<polyline points="[0-9., ]+"', plot) for plot in plots.values())
     # The first screen is what the run made, then its headline numbers and which way is better, then the curves.
-    assert text.index("samples at update 12") < text.index("Final metrics") < text.index('alt="evaluation metrics"')
+    assert (
+        text.index("samples at update 12") < text.index("Final metrics") < text.index('aria-label="evaluation metrics"')
+    )
     assert re.search(r"<td>val/fid_mnist_clf</td><td>[0-9.]+</td><td>lower</td>", text)
     assert re.search(r"<td>val/kid_std_mnist_clf</td><td>[0-9.]+</td><td></td>", text)  # a spread: no direction
     protocol = re.search(r"Protocol \(the run's <code>metrics</code> config\): ([^<]*)</p>", text).group(1)
     assert protocol.startswith("image_evaluation, ") and "num_fake=100, num_real=100, " in protocol
-    assert "extractor=classifier" in protocol and text.index("Protocol") < text.index('alt="evaluation metrics"')
+    assert "extractor=classifier" in protocol and text.index("Protocol") < text.index('aria-label="evaluation metrics"')
     assert "model:" in text and "_target_: gansuite.modules.gan.GAN" in text  # the composed config
     assert text.count("<script") == 0 and "http://" not in text and "https://" not in text.split("<pre>")[0]
 

@@ -14,21 +14,15 @@ RunReport (callbacks/report.py) writes it at the end of every run and on SIGTERM
 import base64
 import csv
 import html
-import io
 import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from gansuite.artifacts.sweep_summary import format_value, job_dirs, summary_rows  # noqa: E402
-from gansuite.errors import ConfigError  # noqa: E402
-from gansuite.files import write_text_atomically  # noqa: E402
+from gansuite.artifacts.svg_plots import grid_of_plots
+from gansuite.artifacts.sweep_summary import format_value, job_dirs, summary_rows
+from gansuite.errors import ConfigError
+from gansuite.files import write_text_atomically
 
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;margin-top:2em}
@@ -36,7 +30,8 @@ table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ddd;paddin
 img{max-width:100%}img.grid{height:min(55vh,640px);width:auto;object-fit:contain;image-rendering:pixelated}
 img.thumb{width:100%;image-rendering:pixelated}
 .strip{display:flex;gap:.5em;overflow-x:auto}.strip figure{margin:0;width:160px;flex:none}
-figcaption{font-size:.8em;color:#555}pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}"""
+figcaption{font-size:.8em;color:#555}.plots{display:grid;gap:.3em 1em}
+pre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:.85em}"""
 NO_LOG = "No CSV log in this run (csv/metrics.csv): train with logger=csv (on by default) to see its curves here."
 EMPTY_LOG = (
     "The CSV log (csv/metrics.csv) holds no rows yet: the run stopped before its first logged step "
@@ -65,14 +60,7 @@ def series(rows: list[dict[str, float]], y: str, x: str) -> tuple[list[float], l
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def png(figure: Figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    plt.close(figure)
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
-def image(data: str, alt: str, css_class: str = "plot") -> str:
+def image(data: str, alt: str, css_class: str) -> str:
     return f'<img class="{css_class}" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
 
 
@@ -88,27 +76,6 @@ def table(rows: list[dict[str, object]]) -> str:
         for row in rows
     )
     return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def grid_of_plots(
-    panels: list[tuple[str, list[tuple[str, list[float], list[float]]], str]], alt: str, per_row: int = 3
-) -> str:
-    """One figure of small plots, `per_row` per row: (title, curves as (label, x, y), x label) each."""
-    columns = min(per_row, len(panels))
-    rows = math.ceil(len(panels) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.0 * rows), squeeze=False)
-    for ax in axes.flat[len(panels) :]:
-        ax.set_visible(False)
-    for ax, (title, curves, x_label) in zip(axes.flat, panels, strict=False):
-        for label, x, y in curves:
-            ax.plot(x, y, marker="o" if len(x) < 30 else None, markersize=3, label=label)
-        ax.set_title(title, fontsize=9)
-        ax.set_xlabel(x_label, fontsize=8)
-        ax.tick_params(labelsize=7)
-        if len(curves) > 1:
-            ax.legend(fontsize=7)
-    figure.tight_layout()
-    return image(png(figure), alt)
 
 
 def curves(rows: list[dict[str, float]], names: list[str], prefix: str) -> list[tuple[str, list[float], list[float]]]:

@@ -7,12 +7,12 @@ checked against torch-fidelity in test_metrics_agreement.py.
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import torch
+from forked_cli import run_python
 from gansuite_testing import DATA_DIR, HANG_GUARD_S, LOG_EVERY_BATCH, QUIET, ROOT, TINY_CONV, compose_config
 from metrics_replay import Replay
 from torchvision import datasets
@@ -99,9 +99,9 @@ def offline_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_missing_inception_weights_stop_the_run_with_one_line_naming_the_file_and_the_fixes(tmp_path):
-    command = [sys.executable, "train.py", "data=mnist", "steps=1", f"paths.log_dir={tmp_path}"]
+    command = [sys.executable, str(ROOT / "train.py"), "data=mnist", "steps=1", f"paths.log_dir={tmp_path}"]
     env = offline_env(tmp_path)
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    result = run_python(command, ROOT, env, HANG_GUARD_S)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
     line = result.stderr.strip().splitlines()[-1]
@@ -145,9 +145,10 @@ def test_training_logs_classifier_metrics_keeps_best_checkpoint_and_evaluate_pri
     assert (tmp_path / "checkpoints" / "best.ckpt").is_file() and (tmp_path / "checkpoints" / "last.ckpt").is_file()
     assert len(list((tmp_path / "cache").glob("*.pt"))) == 1  # the periodic and final evaluations share it
 
-    command = [sys.executable, "scripts/evaluate.py", f"ckpt_path={tmp_path / 'checkpoints' / 'last.ckpt'}"]
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    command = [sys.executable, str(ROOT / "scripts" / "evaluate.py"), f"ckpt_path={last}"]
     command += [*CLASSIFIER, f"metrics.cache_dir={tmp_path / 'cache'}", f"paths.log_dir={tmp_path / 'logs'}"]
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=HANG_GUARD_S)
+    result = run_python(command, ROOT, dict(os.environ), HANG_GUARD_S)
     assert result.returncode == 0, result.stderr
     for row in ("extractor", "mnist classifier", "resize", "real images", "200 (train split)", "fake images"):
         assert row in result.stdout

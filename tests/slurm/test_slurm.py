@@ -128,8 +128,9 @@ def start_when_requeued(job_id: str, env: dict[str, str], deadline: float) -> No
 
 def test_a_preempted_job_is_requeued_and_continues_from_its_checkpoint(tmp_path: Path, env: dict[str, str]) -> None:
     """SIGTERM as SLURM sends it on preemption: the job saves, requeues itself, and its second start continues
-    from the saved generator update into the same directory, its CSV log appended (every update logged once)."""
-    sweep_dir, budget, deadline = tmp_path / "sweep", 1500, time.monotonic() + 600
+    from the saved generator update into the same directory, its CSV log appended (every update logged once). The
+    signal is sent once update 20 is saved: the 580 left take seconds, far more than scancel needs to arrive."""
+    sweep_dir, budget, deadline = tmp_path / "sweep", 600, time.monotonic() + 600
     periodic = ["callbacks.model_checkpoint.every_n_updates=20", "metrics.every_n_updates=500"]
     logging = ["trainer.log_every_n_steps=1", "logger=csv", "callbacks.sample_grid.every_n_updates=100000"]
     command = train_command("-m", *LAUNCHER, f"steps={budget}", *periodic, *logging, f"hydra.sweep.dir={sweep_dir}")

@@ -1,7 +1,6 @@
 """The benchmark scripts run end to end on tiny nets and print what docs/benchmarks.md records (no timing asserted)."""
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -142,7 +141,7 @@ def test_bench_recipes_reads_the_digit_of_cyclegan_translations(data_dir, tmp_pa
 
 def test_bench_recipes_names_its_recipes_on_bad_input():
     command = [sys.executable, str(ROOT / "scripts" / "bench_recipes.py"), "recipe=srgan_cpu"]
-    done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    done = run_python(command, Path.cwd(), {**os.environ, "PYTHONPATH": str(ROOT / "src")}, HANG_GUARD_S)
     assert done.returncode == 2 and "pass recipe=srresnet_cpu before it" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
 

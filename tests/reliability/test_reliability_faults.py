@@ -67,7 +67,7 @@ def test_nan_stops_training_and_keeps_the_last_good_checkpoint(tmp_path: Path) -
 @pytest.mark.slow
 def test_sigterm_saves_and_a_rerun_continues_appending_its_metrics(tmp_path: Path) -> None:
     run = tmp_path / "run"
-    logging = ["trainer.log_every_n_steps=1", "callbacks.sample_grid.every_n_updates=5"]
+    logging = ["logger=csv", "trainer.log_every_n_steps=1", "callbacks.sample_grid.every_n_updates=5"]
     process = start_cli(run, *TINY_MLP, *TINY_TOY, *QUIET, *logging, "steps=100000")
     wait_for(run / "samples" / "gen_step_000010.png", process)
     process.send_signal(signal.SIGTERM)
@@ -147,7 +147,7 @@ def test_resumed_csv_log_keeps_rows_and_columns(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_runs_and_sweep_jobs_get_their_own_directories(tmp_path: Path) -> None:
     """Started in the same second in the same folder, a run and a two-job sweep write to three directories."""
-    env = [*TINY_MLP, *TINY_TOY, *QUIET, "steps=2", "callbacks.sample_grid.every_n_updates=100"]
+    env = [*TINY_MLP, *TINY_TOY, *QUIET, "steps=2", "callbacks.sample_grid.every_n_updates=100", "logger=csv"]
     single = start_cli_in(tmp_path, *env)
     sweep = start_cli_in(tmp_path, "-m", *env, "seed=0,1")
     assert finish(single)[0] == 0 and finish(sweep)[0] == 0

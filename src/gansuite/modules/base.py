@@ -188,16 +188,21 @@ class AdversarialModule(TrainingClocks):
     def end_batch(self, losses: dict[str, Tensor | float]) -> None:
         """What every training_step ends with. Keeps the latest value of each loss (device tensors, detached) and
         hands them all to the loggers on the batches Lightning writes logs, not on the progress bar (which reads
-        its values on every batch, waiting for the device). After a generator update the EMA follows the generator
-        and `gen_step` is logged."""
+        its values on every batch, waiting for the device). After a generator update the EMA follows the generator.
+
+        `gen_step`, the generator updates so far, goes into every logged row (the x of every curve) and into
+        `trainer.callback_metrics` after each generator update, where checkpoint names read it. It is put there
+        directly rather than through `self.log` on every batch: each `self.log` call costs ~1.7 ms of Lightning's
+        bookkeeping on a CPU (moving its result record to the value's device), 20% of a toy run's step."""
         self.latest_losses.update({k: v.detach() if isinstance(v, Tensor) else v for k, v in losses.items()})
         update = self.completed_generator_update
         if update is not None:
             if self.ema_generator is not None:
                 self.ema_generator.update_parameters(self.generator)
-            # A host tensor (a Python number would be copied to the device): checkpoint names read it.
-            self.log("gen_step", torch.tensor(float(update)))
+            # A host tensor (a Python number would be copied to the device).
+            self.trainer.callback_metrics["gen_step"] = torch.tensor(float(update))
         if writes_logs_this_batch(self.trainer):
+            self.log("gen_step", torch.tensor(float(self.generator_updates)))
             self.log_dict(self.latest_losses)
             self.log("time/wall_s", torch.tensor(self.wall_seconds, dtype=torch.float64))
 

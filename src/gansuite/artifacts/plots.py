@@ -7,8 +7,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from scipy.signal import fftconvolve  # noqa: E402
-from scipy.stats import gaussian_kde  # noqa: E402
 from torch import Tensor  # noqa: E402
 from torchvision.utils import save_image  # noqa: E402
 
@@ -23,22 +21,31 @@ def save_image_grid(images: Tensor, path: Path, nrow: int = 8) -> None:
 
 
 def kde_on_grid(points: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """scipy's Gaussian KDE of (N, 2) `points` (Scott's bandwidth, full covariance) at the uniform grid `xs` x `ys`,
-    as a (len(ys), len(xs)) array, by binning the points into the grid's cells and convolving the counts with the
-    kernel: O(cells log cells) where evaluating the KDE at every cell is O(N x cells), ~1 s for a toy run's samples
-    at the end of every run. Each point moves by at most half a cell (tests/test_plots.py holds it to the exact
-    KDE); points beyond the grid are left out, as the contours drawn from it are."""
+    """scipy's Gaussian KDE (`scipy.stats.gaussian_kde`: Scott's bandwidth, the points' full covariance) of (N, 2)
+    `points` at the uniform grid `xs` x `ys`, as a (len(ys), len(xs)) array, by binning the points into the grid's
+    cells and convolving the counts with the kernel: O(cells log cells) where evaluating the KDE at every cell is
+    O(N x cells), ~1 s for a toy run's samples at the end of every run. Each point moves by at most half a cell
+    (tests/test_plots.py holds it to scipy's KDE); points beyond the grid are left out, as the contours drawn from it
+    are. numpy only: importing scipy.stats and scipy.signal costs a training run's start a second or more."""
     dx, dy = xs[1] - xs[0], ys[1] - ys[0]
     x_range, y_range = (xs[0] - dx / 2, xs[-1] + dx / 2), (ys[0] - dy / 2, ys[-1] + dy / 2)
     counts = np.histogram2d(points[:, 1], points[:, 0], bins=(len(ys), len(xs)), range=(y_range, x_range))[0]
-    covariance = gaussian_kde(points.T).covariance  # the bandwidth only
+    covariance = np.cov(points.T) * len(points) ** (-2 / 6)  # Scott's factor n^(-1/(d+4)), squared, for d = 2
     reach = 4 * np.sqrt(np.diag(covariance))  # the kernel is cut at 4 standard deviations
     offset_x = np.arange(-np.ceil(reach[0] / dx), np.ceil(reach[0] / dx) + 1) * dx
     offset_y = np.arange(-np.ceil(reach[1] / dy), np.ceil(reach[1] / dy) + 1) * dy
     offsets = np.stack(np.meshgrid(offset_x, offset_y), axis=-1)
     exponent = np.einsum("...i,ij,...j->...", offsets, np.linalg.inv(covariance), offsets)
     kernel = np.exp(-exponent / 2) / (2 * np.pi * np.sqrt(np.linalg.det(covariance)))
-    return np.maximum(fftconvolve(counts, kernel, mode="same"), 0) / len(points)
+    return np.maximum(convolve_same(counts, kernel), 0) / len(points)
+
+
+def convolve_same(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """The 2-D convolution of `image` with an odd-sized `kernel`, cropped to the image (scipy's mode="same"), by FFT."""
+    shape = (image.shape[0] + kernel.shape[0] - 1, image.shape[1] + kernel.shape[1] - 1)
+    full = np.fft.irfft2(np.fft.rfft2(image, shape) * np.fft.rfft2(kernel, shape), shape)
+    top, left = (kernel.shape[0] - 1) // 2, (kernel.shape[1] - 1) // 2
+    return full[top : top + image.shape[0], left : left + image.shape[1]]
 
 
 def plot_toy(real: Tensor, fake: Tensor, path: Path, title: str = "") -> None:

@@ -103,7 +103,7 @@ def test_truncated_file_found_by_a_loader_worker(tmp_path: Path) -> None:
         f"data.image_size={SIZE}",
         "data.batch_size=9",
     ]
-    run += ["data.num_workers=1", "steps=4", "callbacks.sample_grid.every_n_updates=100"]
+    run += ["data.num_workers=1", "steps=4", "callbacks.sample_grid.every_n_updates=100", "logger=csv"]
     stopped = start_cli(tmp_path / "stopped", *run)
     skipped = start_cli(tmp_path / "skipped", *run, "data.skip_corrupt=true")
 

@@ -344,6 +344,7 @@ def reference_fid(real: np.ndarray, fake: np.ndarray) -> float:
     return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean))
 
 
+@pytest.mark.slow
 def test_intra_class_fid_and_label_accuracy_on_real_mnist(tmp_path: Path, data_dir: Path) -> None:
     from hydra.utils import instantiate
 
@@ -421,6 +422,7 @@ def test_sample_script_draws_one_class_or_one_row_per_class(tmp_path: Path, data
         sample.main([f"ckpt_path={conditional_checkpoint}", "class=10", f"out={tmp_path / 'ten'}"])
 
 
+@pytest.mark.slow
 def test_cas_trains_on_generated_images_and_compares_with_real_ones(data_dir: Path, conditional_checkpoint) -> None:
     scores = cas.main([f"ckpt_path={conditional_checkpoint}", "num=2000", "epochs=2", "batch_size=50", "lr=3e-3"])
     assert set(scores) == {"generated", "real"}

@@ -121,6 +121,7 @@ def test_a_damaged_pack_stops_with_one_line(tmp_path: Path, data_dir: Path, how:
     assert re.search(problem, message), message
 
 
+@pytest.mark.slow
 def test_a_corrupt_pack_is_one_line_from_train_py(tmp_path: Path, data_dir: Path) -> None:
     target = pack(tmp_path, data_dir)
     damage(target, "flipped byte")

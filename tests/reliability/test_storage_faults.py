@@ -42,6 +42,7 @@ def torn_files(folder: Path) -> list[Path]:
     return [path for path in folder.rglob("*") if path.name.endswith(".partial")]
 
 
+@pytest.mark.slow
 def test_a_run_that_fills_the_disk_ends_in_one_line_and_keeps_its_last_good_checkpoint(small_disk: Path) -> None:
     run_dir = small_disk / "run"
     every = ["callbacks.model_checkpoint.every_n_updates=5", "callbacks.sample_grid.every_n_updates=100000"]
@@ -55,6 +56,7 @@ def test_a_run_that_fills_the_disk_ends_in_one_line_and_keeps_its_last_good_chec
     assert not torn_files(run_dir)
 
 
+@pytest.mark.slow
 def test_sample_script_on_a_full_disk_leaves_no_torn_file(small_disk: Path, tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     code, _, stderr = run_cli(run_dir, *TOY, "steps=2", *QUIET)

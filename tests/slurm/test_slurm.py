@@ -16,7 +16,7 @@ from forked_cli import run_python
 from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_CONV
 from ops_helpers import run, train_command
 
-pytestmark = pytest.mark.slurm
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]  # jobs through a real scheduler: 20-40 s each
 
 # One CPU and no GPU or memory request per job, so both jobs of a sweep fit the 2-CPU node at once.
 LAUNCHER = [

@@ -115,8 +115,8 @@ class InceptionFeatures(nn.Module):
             raise ConfigError(
                 f"cannot load the Inception weights {weights} ({reason}): pass the path of a sound {WEIGHTS_FILE}"
             ) from error
-        # Channels-last weights: the convolutions take ~25% less time on a CPU (10 images: 2.7 s -> 2.0 s on one core
-        # here), and the features differ from the contiguous layout's by float32 rounding (~1e-6 relative).
+        # Channels-last weights: ~40% less time per image on a CPU (scripts/bench_metrics.py: 3.5 -> 6.1 images/s,
+        # docs/benchmarks.md), and features that differ from the contiguous layout's by float32 rounding (~1e-6).
         self.net.to(memory_format=torch.channels_last)
         digest = file_digest(weights)
         self.identity = f"inception-v3-compat-{digest}"

@@ -192,8 +192,9 @@ class AdversarialModule(TrainingClocks):
 
         `gen_step`, the generator updates so far, goes into every logged row (the x of every curve) and into
         `trainer.callback_metrics` after each generator update, where checkpoint names read it. It is put there
-        directly rather than through `self.log` on every batch: each `self.log` call costs ~1.7 ms of Lightning's
-        bookkeeping on a CPU (moving its result record to the value's device), 20% of a toy run's step."""
+        directly rather than through `self.log` on every batch: a profile of a toy run put each `self.log` call at
+        ~1.7 ms of Lightning's bookkeeping (moving its result record to the value's device), though
+        scripts/bench_overhead.py could not tell the difference from its noise (docs/benchmarks.md)."""
         self.latest_losses.update({k: v.detach() if isinstance(v, Tensor) else v for k, v in losses.items()})
         update = self.completed_generator_update
         if update is not None:

@@ -261,3 +261,20 @@ def test_a_conditional_checkpoint_mixes_styles_and_interpolates_w_per_class(tmp_
     )
     interpolation = np.load(out.with_suffix(".npz"))
     assert interpolation["samples"].shape == (6, 3, 16, 16) and interpolation["labels"].tolist() == [0, 0, 0, 1, 1, 1]
+
+
+@pytest.mark.parametrize("lr_multiplier", [0.01, 1.0])
+def test_the_mapping_networks_lr_multiplier_scales_its_effective_steps(lr_multiplier: float) -> None:
+    """Adam's first step moves each stored weight by the learning rate (up to eps): the weights the mapping network
+    applies (stored x multiplier / sqrt(fan_in)) then move by lr x multiplier / sqrt(fan_in), whatever the init.
+    In float64: the stored weights are ~1/multiplier, and float32 would round a 1e-3 step on them by ~1%."""
+    torch.manual_seed(0)
+    generator = StyleGAN2Generator(8, (3, 8, 8), mapping_lr_multiplier=lr_multiplier, **TINY).double()
+    layer = generator.mapping.layers[0]
+    before = (layer.weight * layer.weight_gain).detach().clone()
+    optimizer = torch.optim.Adam(generator.mapping.parameters(), lr=1e-3, eps=1e-12)
+    generator.mapping(torch.randn(16, 8, dtype=torch.float64)).square().sum().backward()
+    optimizer.step()
+    moved = ((layer.weight * layer.weight_gain).detach() - before).abs()
+    expected = 1e-3 * lr_multiplier / math.sqrt(layer.weight.shape[1])
+    assert moved.max().item() == pytest.approx(expected, rel=1e-6) and moved.min().item() > 0.999 * expected

@@ -159,15 +159,18 @@ class ToRGB(nn.Module):
 
 
 class MappingNetwork(nn.Module):
-    """z (and a label's embedding, concatenated) -> w through `num_layers` equalized linear layers at lr 1/100.
-    Keeps `w_avg`, the moving average of w (beta 0.995) that truncation pulls towards."""
+    """z (and a label's embedding, concatenated) -> w through `num_layers` equalized linear layers at `lr_multiplier`
+    times the optimizer's learning rate (1/100, stylegan2-ada's mapping_kwargs). Keeps `w_avg`, the moving average
+    of w (beta 0.995) that truncation pulls towards."""
 
-    def __init__(self, z_dim: int, w_dim: int, num_layers: int, num_classes: int | None = None) -> None:
+    def __init__(
+        self, z_dim: int, w_dim: int, num_layers: int, num_classes: int | None = None, lr_multiplier: float = 0.01
+    ) -> None:
         super().__init__()
         self.embed = EqualizedLinear(num_classes, w_dim) if num_classes else None
         features = [z_dim + (w_dim if num_classes else 0)] + [w_dim] * num_layers
         self.layers = nn.ModuleList(
-            EqualizedLinear(a, b, lr_multiplier=0.01) for a, b in zip(features[:-1], features[1:], strict=True)
+            EqualizedLinear(a, b, lr_multiplier=lr_multiplier) for a, b in zip(features[:-1], features[1:], strict=True)
         )
         self.register_buffer("w_avg", torch.zeros(w_dim))
         self.num_classes = num_classes
@@ -207,6 +210,7 @@ class StyleGAN2Generator(nn.Module):
         conditioning: str = "none",
         w_dim: int | None = None,
         mapping_layers: int = 8,
+        mapping_lr_multiplier: float = 0.01,
         channel_base: int = 32768,
         channel_max: int = 512,
         style_mixing: float = 0.9,
@@ -220,7 +224,8 @@ class StyleGAN2Generator(nn.Module):
         conditional = conditioning != "none"
         levels, base_height, base_width = levels_and_grid(data_shape)
         self.w_dim = w_dim or latent_dim
-        self.mapping = MappingNetwork(latent_dim, self.w_dim, mapping_layers, num_classes if conditional else None)
+        labels = num_classes if conditional else None
+        self.mapping = MappingNetwork(latent_dim, self.w_dim, mapping_layers, labels, mapping_lr_multiplier)
         channels = [channels_at(2**level, channel_base, channel_max) for level in range(2, levels + 1)]
         self.const = nn.Parameter(torch.randn(channels[0], base_height, base_width))
         self.layers, self.to_rgb = nn.ModuleList(), nn.ModuleList()

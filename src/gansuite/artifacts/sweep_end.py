@@ -18,6 +18,7 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from gansuite.artifacts.report import write_report
 from gansuite.artifacts.sweep_summary import FAILED_FILE, write_summary
 
 
@@ -62,10 +63,6 @@ class SweepSummary(Callback):
         if self.written or not any(sweep_dir.glob("*/.hydra/overrides.yaml")):
             return
         self.written = True
-        from gansuite.artifacts.report import (
-            write_report,  # matplotlib: loaded when a sweep ends, not when any run starts
-        )
-
         rows, over_seeds = write_summary(sweep_dir)
         report = write_report(sweep_dir)
         seeds = "; mean, std and 95% interval over seeds: summary_seeds.md and .csv" if over_seeds else ""

@@ -7,6 +7,7 @@ jobs' summary table and one curve per job); see gansuite.artifacts.report. Write
 import sys
 from pathlib import Path
 
+from gansuite.artifacts.report import write_report
 from gansuite.commands.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
 
@@ -15,8 +16,6 @@ def main(argv: list[str]) -> Path:
     answer_script_help(argv, __doc__)
     if len(argv) != 1:
         raise ConfigError("usage: gansuite-report DIR (a run directory, logs/train/runs/<run>, or a sweep directory)")
-    from gansuite.artifacts.report import write_report  # after the check: matplotlib takes a while to import
-
     report = write_report(argv[0])
     print(f"wrote {report}")
     return report

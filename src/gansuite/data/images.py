@@ -6,6 +6,7 @@ unlabelled one yields the images alone. Conditional models need the labels; the 
 `data.image_size` is the side of square images (an int) or [height, width] for any other aspect ratio.
 """
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from gansuite.errors import ConfigError
 
 #: `data.on_device=auto` moves a dataset onto a CUDA device when it takes at most this share of the free memory.
 AUTO_ON_DEVICE_SHARE = 0.25
+#: The most bytes of resized splits `resized_split` keeps for a process.
+RESIZED_CACHE_BYTES = 1 << 30
+_resized: OrderedDict[tuple, tuple[Tensor, Tensor]] = OrderedDict()
 
 
 def to_model_range(images: Tensor) -> Tensor:
@@ -70,6 +74,28 @@ def resize_uint8(images: Tensor, size: int | Sequence[int]) -> Tensor:
         return images
     resized = F.interpolate(images.float(), size=(height, width), mode="bilinear", antialias=True, align_corners=False)
     return resized.round_().clamp_(0, 255).to(torch.uint8)
+
+
+def resized_split(
+    name: str, root: Path, train: bool, download: bool, base_folder: str | None, size: int | Sequence[int]
+) -> tuple[Tensor, Tensor]:
+    """All images of a torchvision dataset's split resized to `size` (`resize_uint8`) and their labels, kept for
+    the process: a process that sets the same data up again (a sweep's jobs under Hydra's basic launcher, `evaluate`
+    after training, the test suite's hundreds of short runs) reads and resizes it once. Resizing MNIST's 60,000
+    images to 32 px takes ~0.5 s on a 2-core CPU, more than a short run's training. The least recently used splits
+    are let go past RESIZED_CACHE_BYTES; a larger split is not kept. Callers share the tensors: they never change
+    them in place."""
+    key = (name, Path(root).resolve(), train, base_folder, image_hw(size))
+    if key in _resized:
+        _resized.move_to_end(key)
+        return _resized[key]
+    raw, labels = sources.load_labelled(name, root, train, download, base_folder)
+    split = (resize_uint8(raw, size), labels)
+    if split[0].nbytes <= RESIZED_CACHE_BYTES:
+        _resized[key] = split
+        while sum(images.nbytes for images, _ in _resized.values()) > RESIZED_CACHE_BYTES:
+            _resized.popitem(last=False)
+    return split
 
 
 class ImageDataModule(LightningDataModule):
@@ -188,8 +214,9 @@ class TorchvisionImages(InMemoryImages):
 
     def setup(self, stage: str | None = None) -> None:
         if self.images is None:
-            raw, self.labels = sources.load_labelled(self.name, self.root, self.train, self.download, self.base_folder)
-            self.images = resize_uint8(raw, self.image_size)
+            self.images, self.labels = resized_split(
+                self.name, self.root, self.train, self.download, self.base_folder, self.image_size
+            )
             self.subset = subset_indices(len(self.images), self.max_images, self.fraction, self.subset_seed)
             if self.subset is not None:
                 print(
@@ -203,14 +230,14 @@ class TorchvisionImages(InMemoryImages):
         if train == self.train:
             self.setup()
             return self.labels
-        return sources.load_labelled(self.name, self.root, train, self.download, self.base_folder)[1]
+        return resized_split(self.name, self.root, train, self.download, self.base_folder, self.image_size)[1]
 
     def split_images(self, train: bool) -> Tensor:
         """All images of the train or the test split at `image_size`, whichever split this module trains on."""
         if train == self.train:
             self.setup()
             return self.images
-        return resize_uint8(sources.load(self.name, self.root, train, self.download, self.base_folder), self.image_size)
+        return resized_split(self.name, self.root, train, self.download, self.base_folder, self.image_size)[0]
 
     def training_rows(self) -> tuple[Tensor, Tensor]:
         """The images and labels the training batches come from: the subset when one is chosen."""

@@ -24,7 +24,7 @@ from torchvision.transforms import InterpolationMode, v2
 from gansuite.data import sources
 from gansuite.data.batches import file_loader
 from gansuite.data.image_folder import IMAGE_EXTENSIONS
-from gansuite.data.images import ImageDataModule, image_hw, resize_uint8, to_model_range
+from gansuite.data.images import ImageDataModule, image_hw, resized_split, to_model_range
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError
 
@@ -319,8 +319,7 @@ class MnistPair(UnpairedImages):
     def load_domains(self) -> dict[str, Sequence[Tensor]]:
         domains = {}
         for split, train in (("train", True), ("test", False)):
-            images, labels = sources.load_labelled("mnist", self.root, train, self.download)
-            images = resize_uint8(images, self.image_size)
+            images, labels = resized_split("mnist", self.root, train, self.download, None, self.image_size)
             domains[split + "A"], self.labels[split + "A"] = images[0::2], labels[0::2]
             domains[split + "B"] = transform_to_b(images[1::2], self.quarter_turns)
             self.labels[split + "B"] = labels[1::2]

@@ -15,11 +15,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from gansuite.commands.entry import report_user_errors
-from gansuite.run.benchmark import chosen_rows, print_row, print_table, train_timed
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gansuite.metrics.cas import classification_accuracy_score  # noqa: E402
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.run.benchmark_arguments import checked_runs, chosen_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ["model=dcgan", "data=mnist", "metrics.extractor=classifier", "steps=3000", "metrics.every_n_updates=3000"]
@@ -35,8 +32,14 @@ ROWS: dict[str, list[str]] = {
 CAS = {"num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "device": "cpu"}
 
 
-def main() -> None:
-    names, extra = chosen_rows(sys.argv[1:], ROWS)
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    names, extra = chosen_rows(argv, ROWS)
+    checked_runs([[*BASE, *ROWS[name], *extra] for name in names])
+    # After the checks: torch and Lightning take seconds to import.
+    from gansuite.metrics.cas import classification_accuracy_score
+    from gansuite.run.benchmark import print_row, print_table, train_timed
+
     out = ROOT / "logs" / "bench_conditional" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     rows = []
     for index, name in enumerate(names):
@@ -61,4 +64,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

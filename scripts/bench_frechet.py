@@ -12,24 +12,39 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import torch
-from torchmetrics.image import FrechetInceptionDistance
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.errors import ConfigError
+from gansuite.run.benchmark_arguments import positive_int
 
-from gansuite.metrics.frechet import frechet_distance
-from gansuite.metrics.image_metrics import Precomputed
+if TYPE_CHECKING:
+    import torch
 
 DEFAULTS = {"repeats": "3", "width": "2048", "sizes": "10000:10000,1000:1000,64:64"}
+USAGE = "usage: scripts/bench_frechet.py [repeats=3] [width=2048] [sizes=10000:10000,1000:1000,64:64]"
 
 
-def torchmetrics_fid(real: torch.Tensor, fake: torch.Tensor) -> float:
-    metric = FrechetInceptionDistance(feature=Precomputed(real.shape[1]), sync_on_compute=False)
-    metric.update(real, real=True)
-    metric.update(fake, real=False)
-    return float(metric.compute())
+def parse(argv: list[str]) -> tuple[int, int, list[tuple[int, int]]]:
+    """repeats, width and the (real, generated) sizes of the command line; a ConfigError names a bad argument."""
+    arguments = dict(DEFAULTS)
+    for argument in argv:
+        key, equals, value = argument.partition("=")
+        if not equals or key not in DEFAULTS:
+            raise ConfigError(f"unknown argument {argument!r}; {USAGE}")
+        arguments[key] = value
+    repeats = positive_int(arguments["repeats"], "repeats", "timed calls per row, the fastest kept, e.g. repeats=3")
+    width = positive_int(arguments["width"], "width", "features per image, e.g. width=2048")
+    sizes = [size.split(":") for size in arguments["sizes"].split(",")]
+    if not all(len(counts) == 2 and all(n.isdigit() and int(n) > 0 for n in counts) for counts in sizes):
+        raise ConfigError(
+            f"sizes={arguments['sizes']}: each size is REAL:GENERATED, two positive image counts, e.g. "
+            "sizes=10000:10000,64:64"
+        )
+    return repeats, width, [(int(real), int(fake)) for real, fake in sizes]
 
 
-def fastest(repeats: int, function: Callable[..., float], *arguments: torch.Tensor) -> tuple[float, float]:
+def fastest(repeats: int, function: Callable[..., float], *arguments: "torch.Tensor") -> tuple[float, float]:
     """(seconds of the fastest of `repeats` calls, its value)."""
     best, value = float("inf"), float("nan")
     for _ in range(repeats):
@@ -39,10 +54,22 @@ def fastest(repeats: int, function: Callable[..., float], *arguments: torch.Tens
     return best, value
 
 
-def main() -> None:
-    arguments = DEFAULTS | dict(argument.split("=", 1) for argument in sys.argv[1:])
-    repeats, width = int(arguments["repeats"]), int(arguments["width"])
-    sizes = [tuple(int(n) for n in size.split(":")) for size in arguments["sizes"].split(",")]
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    repeats, width, sizes = parse(argv)
+    # After the checks, and before any timing: torch and torchmetrics take seconds to import.
+    import torch
+    from torchmetrics.image import FrechetInceptionDistance
+
+    from gansuite.metrics.frechet import frechet_distance
+    from gansuite.metrics.image_metrics import Precomputed
+
+    def torchmetrics_fid(real: torch.Tensor, fake: torch.Tensor) -> float:
+        metric = FrechetInceptionDistance(feature=Precomputed(real.shape[1]), sync_on_compute=False)
+        metric.update(real, real=True)
+        metric.update(fake, real=False)
+        return float(metric.compute())
+
     generator = torch.Generator().manual_seed(0)
     mixing = torch.randn(width, width, generator=generator) / width**0.5
     print(f"{torch.get_num_threads()} threads, load {os.getloadavg()[0]:.2f} at start, fastest of {repeats}")
@@ -61,4 +88,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main, sys.argv[1:])

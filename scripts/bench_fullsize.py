@@ -24,23 +24,21 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from omegaconf import OmegaConf
 from PIL import Image
-from torchvision.io import write_png
 
 import gansuite
 from gansuite.commands import translate
-from gansuite.commands.entry import report_user_errors
-from gansuite.data.images import to_model_range
-from gansuite.data.super_resolution import bicubic_resize, downscale, modcrop
-from gansuite.data.unpaired import ImageFileDomain
+from gansuite.commands.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
-from gansuite.metrics.image_metrics import to_uint8
-from gansuite.metrics.super_resolution import psnr_ssim
-from gansuite.run.benchmark import print_table, train_timed
+
+if TYPE_CHECKING:
+    import torch
+
+# What imports torch is imported where it is used, after main's checks: torch and Lightning take seconds to import.
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["logger=csv", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
@@ -55,6 +53,8 @@ SCALE = 4
 
 def checkpoints(arguments: dict[str, str], out: Path) -> dict[str, tuple[Path, str]]:
     """Each family's checkpoint and how it was made: the one given, else one trained now."""
+    from gansuite.run.benchmark import train_timed
+
     found = {}
     for name, overrides in TRAINED.items():
         if name in arguments:
@@ -65,7 +65,9 @@ def checkpoints(arguments: dict[str, str], out: Path) -> dict[str, tuple[Path, s
     return found
 
 
-def read_uint8(path: Path) -> torch.Tensor:
+def read_uint8(path: Path) -> "torch.Tensor":
+    import torch
+
     return torch.from_numpy(np.atleast_3d(np.asarray(Image.open(path))).copy()).permute(2, 0, 1).int()
 
 
@@ -79,6 +81,10 @@ def timed_translate(arguments: list[str]) -> tuple[list[Path] | str, float]:
 
 
 def size_row(name: str, ckpt: Path, made: str, set14: Path, out: Path) -> dict[str, object]:
+    from torchvision.io import write_png
+
+    from gansuite.data.unpaired import ImageFileDomain
+
     baboon = ImageFileDomain([set14 / "baboon.png"])[0]
     for folder, (height, width) in (("odd", SIZE), ("train", (32, 32))):
         (out / name / folder).mkdir(parents=True)
@@ -100,13 +106,19 @@ def size_row(name: str, ckpt: Path, made: str, set14: Path, out: Path) -> dict[s
     return row
 
 
-def psnr_y(output: torch.Tensor, target: torch.Tensor) -> float:
+def psnr_y(output: "torch.Tensor", target: "torch.Tensor") -> float:
+    from gansuite.metrics.super_resolution import psnr_ssim
+
     return psnr_ssim(output, target, SCALE)[0]
 
 
-@torch.no_grad()
 def set14_rows(ckpt: Path, set14: Path) -> list[dict[str, object]]:
-    generator = gansuite.load(ckpt)
+    from gansuite.data.images import to_model_range
+    from gansuite.data.super_resolution import bicubic_resize, downscale, modcrop
+    from gansuite.data.unpaired import ImageFileDomain
+    from gansuite.metrics.image_metrics import to_uint8
+
+    generator = gansuite.load(ckpt)  # its upscale runs without gradients
     _, crop_height, crop_width = generator.data_shape
     rows = []
     files = sorted(set14.glob("*.png"))
@@ -132,10 +144,18 @@ def set14_rows(ckpt: Path, set14: Path) -> list[dict[str, object]]:
 
 
 def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
     arguments = OmegaConf.to_container(OmegaConf.from_cli(argv))
     unknown = sorted(set(arguments) - set(TRAINED))
     if unknown:
         raise ConfigError(f"unknown argument(s) {', '.join(unknown)}: bench_fullsize.py takes {', '.join(TRAINED)}")
+    for name, ckpt in arguments.items():  # before the others are trained
+        if not Path(str(ckpt)).is_file():
+            raise ConfigError(
+                f"{name}={ckpt} is not a file: pass a checkpoint (.ckpt), or leave {name}= out to train one"
+            )
+    from gansuite.run.benchmark import print_table  # after the checks: torch takes seconds to import
+
     set14 = Path(os.environ.get("GANSUITE_DATA_DIR", ROOT.parent / "shared" / "data")) / "sr" / "Set14"
     out = ROOT / "logs" / "bench_fullsize" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     found = checkpoints(arguments, out)

@@ -9,8 +9,12 @@ lists). An extra's row counts only what the core does not already bring: what `p
 import importlib.metadata as metadata
 import os
 import re
+import sys
 
 from packaging.requirements import Requirement
+
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.errors import ConfigError
 
 CORE = "gansuite"
 
@@ -53,7 +57,12 @@ def size_mb(names: set[str]) -> float:
     return total / 2**20
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    if argv:
+        raise ConfigError(
+            f"bench_install.py takes no arguments, got {' '.join(argv)}: run python scripts/bench_install.py"
+        )
     core = closure(requirements(CORE))
     print("| part | distributions | MB on disk | largest |")
     print("|---|---|---|---|")
@@ -68,4 +77,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main, sys.argv[1:])

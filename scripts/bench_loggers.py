@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gansuite.commands.entry import report_user_errors
+from gansuite.commands.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,7 @@ def seconds(logger: str, run_dir: Path) -> float:
 
 
 def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
     if len(argv) > 1 or (argv and not (argv[0].isdigit() and int(argv[0]) > 0)):
         raise ConfigError(f"usage: scripts/bench_loggers.py [repeats, a positive integer], got {' '.join(argv)}")
     repeats = int(argv[0]) if argv else 2

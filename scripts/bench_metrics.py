@@ -11,35 +11,55 @@ same cost. Data: CIFAR-10 (subset) at 32x32 for Inception, MNIST at 32x32 for th
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-
+from gansuite.commands.dataset import Arguments
 from gansuite.commands.entry import report_user_errors
-from gansuite.data.images import TorchvisionImages
-from gansuite.metrics import inception
-from gansuite.metrics.image_metrics import ImageMetrics
-from gansuite.modules.loading import build_model
-from gansuite.run.benchmark import compose_config
+from gansuite.run.validation import check_positive_int
+
+if TYPE_CHECKING:
+    import torch
 
 DATA_DIR = Path(os.environ.get("GANSUITE_DATA_DIR", "data"))
 
 
-def synchronize(device: torch.device) -> None:
+def synchronize(device: "torch.device") -> None:
+    import torch
+
     if device.type == "cuda":
         torch.cuda.synchronize()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The options, checked; a ConfigError names the first bad one."""
+    parser = Arguments(description=__doc__.splitlines()[0])
     parser.add_argument("--extractor", choices=["inception", "classifier"], default="inception")
     parser.add_argument("--num-fake", type=int, default=10000)
     parser.add_argument("--num-real", type=int, default=None, help="default: num-fake (at most the split's size)")
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--inception-weights", default=None, help="default: the hub cache, else random weights")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    check_positive_int(args.num_fake, "--num-fake", "generated images per evaluation, e.g. --num-fake 10000")
+    if args.num_real is not None:
+        check_positive_int(args.num_real, "--num-real", "real images, e.g. --num-real 10000")
+    check_positive_int(args.batch_size, "--batch-size", "images per forward pass, e.g. --batch-size 100")
+    return args
+
+
+def main(argv: list[str]) -> None:
+    args = parse(argv)
+    import torch  # after the checks: torch and Lightning take seconds to import
+
+    from gansuite.data.images import TorchvisionImages
+    from gansuite.metrics import inception
+    from gansuite.metrics.image_metrics import ImageMetrics
+    from gansuite.modules.loading import build_model
+    from gansuite.run.benchmark import compose_config
+
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if args.extractor == "inception":
         datamodule = TorchvisionImages("cifar10", str(DATA_DIR), 32, base_folder="cifar-10-batches-py-subset")
@@ -96,4 +116,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

@@ -11,15 +11,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.commands.entry import report_user_errors
-from gansuite.run.benchmark import chosen_rows, print_row, print_table, train_timed
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.run.benchmark_arguments import checked_runs, chosen_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ["model=dcgan", "data=mnist", "metrics.extractor=classifier", "steps=3000", "metrics.every_n_updates=3000"]
 BASE += ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
 EMA = ["model.ema_half_life_images=10000", "model.ema_rampup=0.05"]
 R1_R2 = ["loss=rpgan", "regularizers=[r1,r2]"]  # gamma 0.1, as r3gan_toy
-DIFFAUGMENT = ["augment=diffaugment", "augment.policy=translation,cutout"]  # color does little on grayscale
+DIFFAUGMENT = ["augment=diffaugment", "augment.policy='translation,cutout'"]  # color does little on grayscale
 ROWS: dict[str, list[str]] = {
     "dcgan (baseline)": [],
     "+ ema": EMA,
@@ -32,8 +32,13 @@ ROWS: dict[str, list[str]] = {
 }
 
 
-def main() -> None:
-    names, extra = chosen_rows(sys.argv[1:], ROWS)
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    names, extra = chosen_rows(argv, ROWS)
+    checked_runs([[*BASE, *ROWS[name], *extra] for name in names])
+    # After the checks: torch and Lightning take seconds to import.
+    from gansuite.run.benchmark import print_row, print_table, train_timed
+
     out = ROOT / "logs" / "bench_mnist" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     rows, baseline = [], None
     for index, name in enumerate(names):
@@ -48,4 +53,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

@@ -12,25 +12,32 @@ Setup: the folder's header check of every file, the packed array's sha256 check.
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from PIL import Image
-from torch.utils.data import DataLoader
 
+from gansuite.commands.dataset import Arguments
 from gansuite.commands.entry import report_user_errors
-from gansuite.data.image_folder import ImageFolder
-from gansuite.data.packed import PackedImages, pack_folder
-from gansuite.data.sources import load
 from gansuite.errors import ConfigError
+from gansuite.run.validation import check_positive_int
+
+if TYPE_CHECKING:
+    from torch.utils.data import DataLoader
+
+    from gansuite.data.image_folder import ImageFolder
+    from gansuite.data.packed import PackedImages
 
 SIZE = 64
 
 
 def write_folder(folder: Path, count: int) -> None:
     """`count` CIFAR-10 training images of the offline subset, bilinearly upscaled to 64x64 PNGs."""
+    from gansuite.data.sources import load  # after main's checks: torch takes seconds to import
+
     root = Path(os.environ.get("GANSUITE_DATA_DIR", "data"))
     images = load("cifar10", root, train=True, download=False, base_folder="cifar-10-batches-py-subset")
     if count > len(images):
@@ -40,7 +47,7 @@ def write_folder(folder: Path, count: int) -> None:
         pixels.resize((SIZE, SIZE), Image.Resampling.BILINEAR).save(folder / f"{index:05d}.png")
 
 
-def images_per_second(loader: DataLoader, epochs: int) -> float:
+def images_per_second(loader: "DataLoader", epochs: int) -> float:
     """Images a second over `epochs` epochs of `loader`, after one untimed epoch."""
     for _ in loader:
         pass
@@ -52,19 +59,35 @@ def images_per_second(loader: DataLoader, epochs: int) -> float:
     return count / (time.perf_counter() - start)
 
 
-def timed_setup(module: ImageFolder | PackedImages) -> float:
+def timed_setup(module: "ImageFolder | PackedImages") -> float:
     start = time.perf_counter()
     module.setup("fit")
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def parse(argv: list[str]) -> argparse.Namespace:
+    """The options, checked; a ConfigError names the first bad one."""
+    parser = Arguments(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=5000)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[0, 2])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    check_positive_int(args.images, "--images", "PNGs to write and load, e.g. --images 5000")
+    check_positive_int(args.batch_size, "--batch-size", "images per batch, e.g. --batch-size 64")
+    check_positive_int(args.epochs, "--epochs", "timed epochs of each loader, e.g. --epochs 2")
+    if min(args.workers) < 0:
+        raise ConfigError(f"--workers takes counts of loader processes, 0 or more (0 2 by default), got {args.workers}")
+    return args
+
+
+def main(argv: list[str]) -> None:
+    args = parse(argv)
+    import torch  # after the checks: torch takes seconds to import
+
+    from gansuite.data.image_folder import ImageFolder
+    from gansuite.data.packed import PackedImages, pack_folder
+
     with tempfile.TemporaryDirectory() as temporary:
         folder, packed = Path(temporary) / "images", Path(temporary) / "packed"
         folder.mkdir()
@@ -98,4 +121,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

@@ -21,19 +21,17 @@ of every training row run (e.g. steps=200).
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from hydra.utils import instantiate
 
-from gansuite.commands.entry import report_user_errors
-from gansuite.data.images import to_model_range
-from gansuite.data.super_resolution import bicubic_resize
-from gansuite.metrics.image_metrics import to_uint8
-from gansuite.metrics.ssim import ssim as structural_similarity
-from gansuite.metrics.super_resolution import SuperResolutionScores
-from gansuite.metrics.translation import set_psnr
-from gansuite.modules.loading import load_module
-from gansuite.run.benchmark import chosen_rows, compose_config, print_row, print_table, train_timed
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.run.benchmark_arguments import checked_runs, chosen_rows
+
+if TYPE_CHECKING:
+    import torch
+
+# What imports torch is imported where it is used, after main's checks: torch and Lightning take seconds to import.
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["metrics=none", "logger=csv", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
@@ -52,12 +50,18 @@ class Bicubic:
     def __init__(self, scale: int) -> None:
         self.scale = scale
 
-    def upscale(self, images: torch.Tensor) -> torch.Tensor:
+    def upscale(self, images: "torch.Tensor") -> "torch.Tensor":
+        from gansuite.data.images import to_model_range
+        from gansuite.data.super_resolution import bicubic_resize
+        from gansuite.metrics.image_metrics import to_uint8
+
         low = to_uint8(images)[0]
         return to_model_range(bicubic_resize(low, low.shape[1] * self.scale, low.shape[2] * self.scale)[None])
 
 
 def colorization_row(name: str, extra: list[str], out: Path) -> dict[str, object]:
+    from gansuite.run.benchmark import train_timed
+
     overrides = [*TRAINED["pix2pix"], *extra] if name == "pix2pix" else TRAINED["pix2pix"]  # gray: the data alone
     inputs, targets = colorization_inputs_and_targets(overrides)
     outputs, seconds = inputs, None
@@ -71,27 +75,41 @@ def colorization_row(name: str, extra: list[str], out: Path) -> dict[str, object
     }
 
 
-def colorization_inputs_and_targets(overrides: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+def colorization_inputs_and_targets(overrides: list[str]) -> tuple["torch.Tensor", "torch.Tensor"]:
     """Every test pair of the colorization data of `overrides`: gray inputs and color targets, in [-1, 1]."""
+    from gansuite.data.images import to_model_range
+    from gansuite.run.benchmark import compose_config
+
     datamodule = instantiate(compose_config(overrides).data)
     inputs, targets = (to_model_range(datamodule.test_images(domain)) for domain in "ab")
     return inputs, targets
 
 
-def colorization_scores(outputs: torch.Tensor, targets: torch.Tensor) -> dict[str, object]:
+def colorization_scores(outputs: "torch.Tensor", targets: "torch.Tensor") -> dict[str, object]:
     """RGB PSNR over the whole set (from the MSE of every uint8 value) and mean SSIM of `outputs` against `targets`."""
+    from gansuite.metrics.image_metrics import to_uint8
+    from gansuite.metrics.ssim import ssim as structural_similarity
+    from gansuite.metrics.translation import set_psnr
+
     ssim = structural_similarity(to_uint8(outputs).double(), to_uint8(targets).double(), data_range=255.0)
     return {"test pairs": len(targets), "PSNR (dB)": f"{set_psnr(outputs, targets):.2f}", "SSIM": f"{float(ssim):.4f}"}
 
 
-def colorized(run_dir: Path, inputs: torch.Tensor) -> torch.Tensor:
+def colorized(run_dir: Path, inputs: "torch.Tensor") -> "torch.Tensor":
     """The translations of `inputs` by the last checkpoint of the pix2pix run in `run_dir`."""
+    import torch
+
+    from gansuite.modules.loading import load_module
+
     module, _ = load_module(run_dir / "checkpoints" / "last.ckpt")
     return torch.cat([module.translate(batch, "a2b") for batch in inputs.split(200)])
 
 
 def super_resolution_scores(model, overrides: list[str]) -> dict[str, object]:
     """PSNR-Y and SSIM-Y of `model.upscale` on each test set, the SR data of `overrides` pointed at it."""
+    from gansuite.metrics.super_resolution import SuperResolutionScores
+    from gansuite.run.benchmark import compose_config
+
     row: dict[str, object] = {}
     for test_set in TEST_SETS:
         test = compose_config([*overrides, f"data.test_path=${{paths.data_dir}}/sr/{test_set}"])
@@ -101,6 +119,9 @@ def super_resolution_scores(model, overrides: list[str]) -> dict[str, object]:
 
 
 def super_resolution_row(name: str, extra: list[str], out: Path) -> dict[str, object]:
+    from gansuite.modules.loading import load_module
+    from gansuite.run.benchmark import train_timed
+
     model, seconds = Bicubic(4), None
     if name != "bicubic":
         _, seconds = train_timed([*TRAINED[name], *extra], out / name)
@@ -109,8 +130,15 @@ def super_resolution_row(name: str, extra: list[str], out: Path) -> dict[str, ob
     return {"row": name, **scores, "train seconds": "-" if seconds is None else f"{seconds:.0f}"}
 
 
-def main() -> None:
-    names, extra = chosen_rows(sys.argv[1:], (*COLORIZATION, *SUPER_RESOLUTION))
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    names, extra = chosen_rows(argv, (*COLORIZATION, *SUPER_RESOLUTION))
+    runs = [[*TRAINED[name], *extra] for name in names if name in TRAINED]
+    if set(names) & set(SUPER_RESOLUTION):  # what every super-resolution row is scored on
+        runs.append([*TRAINED["srresnet"], *extra])
+    checked_runs(runs)
+    from gansuite.run.benchmark import print_row, print_table  # after the checks: torch takes seconds to import
+
     out = ROOT / "logs" / "bench_paired" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     caption = f"{' '.join(extra) or '(defaults)'}; runs in {out}"
     for task, rows_of_task, measure in (
@@ -126,4 +154,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

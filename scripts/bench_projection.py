@@ -10,28 +10,56 @@ memorised its data would give. Prints a Markdown table and the seconds the proje
 
 import sys
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from hydra.utils import instantiate
+from omegaconf import DictConfig
 
 import gansuite
-from gansuite.commands.entry import composed, report_user_errors, script_arguments
-from gansuite.data.images import to_model_range
-from gansuite.editing.projection import reconstruction_psnr
-from gansuite.metrics.classifier import Classifier, default_weights
+from gansuite.commands.entry import answer_script_help, composed, report_user_errors, script_arguments
+from gansuite.editing import FEATURES, SPACES
+from gansuite.errors import ConfigError
+from gansuite.run.validation import check_positive_int, check_seed
+
+if TYPE_CHECKING:
+    import torch
 
 DEFAULTS = {"ckpt_path": "???", "n": 100, "steps": 1000, "feature": "discriminator", "space": "z", "seed": 0}
 
 
-def nearest(targets: torch.Tensor, pool: torch.Tensor) -> torch.Tensor:
+def parse(argv: list[str]) -> DictConfig:
+    args = script_arguments(argv, DEFAULTS, "bench_projection.py")
+    check_positive_int(args.n, "n", "MNIST test digits to project, e.g. n=100")
+    check_positive_int(args.steps, "steps", "optimisation steps per digit, e.g. steps=1000")
+    check_seed(args.seed)
+    if args.space not in SPACES:
+        raise ConfigError(f"space={args.space} is unknown: project into z, w or w+ (w and w+: model=stylegan2)")
+    if args.feature not in FEATURES:
+        raise ConfigError(f"feature={args.feature} is unknown: choose one of {', '.join(FEATURES)}")
+    if not Path(args.ckpt_path).exists():
+        raise ConfigError(f"ckpt_path={args.ckpt_path} does not exist: pass a run directory or a .ckpt file")
+    return args
+
+
+def nearest(targets: "torch.Tensor", pool: "torch.Tensor") -> "torch.Tensor":
     """For each target, the image of `pool` closest in pixel L2."""
+    import torch
+
     flat = pool.flatten(1)
     indices = torch.cat([torch.cdist(rows.flatten(1), flat).argmin(1) for rows in targets.split(50)])
     return pool[indices]
 
 
 def main(argv: list[str]) -> None:
-    args = script_arguments(argv, DEFAULTS, "bench_projection.py")
+    answer_script_help(argv, __doc__)
+    args = parse(argv)
+    import torch  # after the checks: torch takes seconds to import
+
+    from gansuite.data.images import to_model_range
+    from gansuite.editing.projection import reconstruction_psnr
+    from gansuite.metrics.classifier import Classifier, default_weights
+
     data = instantiate(composed("config", ["data=mnist"]).data)
     data.setup("fit")
     targets = to_model_range(data.split_images(train=False)[: args.n])

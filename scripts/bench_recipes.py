@@ -28,20 +28,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-import torch
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
-from torchvision.utils import save_image
 
-from gansuite.commands.entry import report_user_errors
-from gansuite.data.images import to_model_range
-from gansuite.data.unpaired import transform_to_a
+from gansuite.commands.entry import answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
-from gansuite.metrics.classifier import Classifier, default_weights
-from gansuite.metrics.image_metrics import to_uint8
-from gansuite.metrics.translation import set_psnr
-from gansuite.modules.loading import load_module
-from gansuite.run.benchmark import print_row, print_table, train_timed
+from gansuite.run.benchmark_arguments import checked_runs
 from gansuite.run.validation import last_checkpoint_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -53,7 +45,7 @@ from bench_paired import (  # noqa: E402 -- the scripts beside this one
     super_resolution_scores,
 )
 
-from gansuite.metrics.cas import classification_accuracy_score  # noqa: E402
+# What imports torch is imported where it is used, after main's checks: torch and Lightning take seconds to import.
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET = ["logger=csv", "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
@@ -64,6 +56,8 @@ CAS = {"num": 10000, "epochs": 3, "batch_size": 128, "lr": 1e-3, "seed": 0, "dev
 
 
 def score_super_resolution(name: str, run_dir: Path, runs: dict[str, Path]) -> dict[str, object]:
+    from gansuite.modules.loading import load_module
+
     module, _ = load_module(last_checkpoint_of(run_dir))
     row = super_resolution_scores(module, ["experiment=srresnet_cpu"])
     set5, set14 = float(row["Set5 PSNR-Y"]), float(row["Set14 PSNR-Y"])  # as printed, to 0.01 dB
@@ -82,6 +76,12 @@ CROPS = {
 
 def save_crops(srresnet_dir: Path, srgan_dir: Path, path: Path, size: int = 96) -> None:
     """Rows of HR | bicubic | SRResNet | SRGAN crops (`size` pixels around CROPS's centres) of Set14 images."""
+    import torch
+    from torchvision.utils import save_image
+
+    from gansuite.data.images import to_model_range
+    from gansuite.modules.loading import load_module
+
     srresnet, config = load_module(last_checkpoint_of(srresnet_dir))
     srgan, _ = load_module(last_checkpoint_of(srgan_dir))
     data = instantiate(OmegaConf.merge(config.data, {"test_path": str(Path(config.data.test_path).parent / "Set14")}))
@@ -107,6 +107,8 @@ def score_colorization(run_dir: Path) -> dict[str, object]:
 
 
 def score_conditional(run_dir: Path) -> dict[str, object]:
+    from gansuite.metrics.cas import classification_accuracy_score
+
     final = json.loads((run_dir / "metrics.json").read_text())
     scores = classification_accuracy_score(OmegaConf.create({**CAS, "ckpt_path": str(last_checkpoint_of(run_dir))}))
     accuracy = final["val/label_accuracy"]
@@ -125,26 +127,35 @@ def score_stylegan2(run_dir: Path) -> dict[str, object]:
     return {"classifier FID": f"{fid:.2f}", "target": f"FID < {DCGAN_FID}", "met": fid < DCGAN_FID}
 
 
-@torch.inference_mode()
 def score_cyclegan(run_dir: Path) -> dict[str, object]:
     """The MNIST classifier's reading of each A test digit's a2b translation mapped back by `transform_to_a`,
     against the digit of the input; and the cycle PSNR of A -> B -> A over the whole test set."""
-    module, config = load_module(last_checkpoint_of(run_dir))
-    data = instantiate(config.data)
-    digits, labels = to_model_range(data.test_images("a")), data.test_labels("a")
-    classifier = Classifier.load(default_weights("mnist"))
-    kept, cycled = [], []
-    for batch in digits.split(500):
-        translated = module.translate(batch, "a2b")
-        kept.append(classifier(transform_to_a(to_uint8(translated), data.quarter_turns)).argmax(1))
-        cycled.append(module.translate(translated, "b2a"))
-    digit_kept = float((torch.cat(kept) == labels).float().mean())
-    return {
-        "a2b digit kept": f"{digit_kept:.3f}",
-        "cycle PSNR A (dB)": f"{set_psnr(torch.cat(cycled), digits):.2f}",
-        "target": "digit kept >= 0.90",
-        "met": digit_kept >= 0.90,
-    }
+    import torch
+
+    from gansuite.data.images import to_model_range
+    from gansuite.data.unpaired import transform_to_a
+    from gansuite.metrics.classifier import Classifier, default_weights
+    from gansuite.metrics.image_metrics import to_uint8
+    from gansuite.metrics.translation import set_psnr
+    from gansuite.modules.loading import load_module
+
+    with torch.inference_mode():
+        module, config = load_module(last_checkpoint_of(run_dir))
+        data = instantiate(config.data)
+        digits, labels = to_model_range(data.test_images("a")), data.test_labels("a")
+        classifier = Classifier.load(default_weights("mnist"))
+        kept, cycled = [], []
+        for batch in digits.split(500):
+            translated = module.translate(batch, "a2b")
+            kept.append(classifier(transform_to_a(to_uint8(translated), data.quarter_turns)).argmax(1))
+            cycled.append(module.translate(translated, "b2a"))
+        digit_kept = float((torch.cat(kept) == labels).float().mean())
+        return {
+            "a2b digit kept": f"{digit_kept:.3f}",
+            "cycle PSNR A (dB)": f"{set_psnr(torch.cat(cycled), digits):.2f}",
+            "target": "digit kept >= 0.90",
+            "met": digit_kept >= 0.90,
+        }
 
 
 def score(name: str, run_dir: Path, runs: dict[str, Path]) -> dict[str, object]:
@@ -186,10 +197,16 @@ def trained_seconds(run_dir: Path) -> float:
     return max(float(row["time/wall_s"]) for row in rows if row.get("time/wall_s"))
 
 
-def main() -> None:
-    names, seeds, extra = parse(sys.argv[1:])
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    names, seeds, extra = parse(argv)
     reuse = [a.split("=", 1)[1] for a in extra if a.startswith("reuse=")]
     extra = [a for a in extra if not a.startswith("reuse=")]
+    init = ["init_from=null"]  # srgan_cpu's is the srresnet_cpu run, which does not exist yet
+    checked_runs([[f"experiment={name}", *init, *QUIET, *extra] for name in names])
+    # After the checks: torch and Lightning take seconds to import.
+    from gansuite.run.benchmark import print_row, print_table, train_timed
+
     out = Path(reuse[-1]) if reuse else ROOT / "logs" / "bench_recipes" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     rows = []
     for seed in seeds:
@@ -206,8 +223,8 @@ def main() -> None:
             row = {"recipe": name, "seed": seed, **score(name, run_dir, runs)}
             rows.append(row | {"train seconds": f"{seconds:.0f}", "load at start": load})
             print_row(rows[-1])
-    print_table(f"bench_recipes {' '.join(sys.argv[1:])}; runs in {out}", rows)
+    print_table(f"bench_recipes {' '.join(argv)}; runs in {out}", rows)
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

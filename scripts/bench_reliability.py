@@ -5,20 +5,17 @@ per check, on this machine. Prints a markdown table.
 """
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
-from gansuite.callbacks.divergence import DivergenceGuard
+from gansuite.commands.dataset import Arguments
 from gansuite.commands.entry import report_user_errors
-from gansuite.data.image_folder import list_images, readable_images
-from gansuite.modules.gan import GAN
-from gansuite.nets import build_discriminator, build_generator
-from gansuite.objective.losses import NonSaturatingLoss
+from gansuite.run.validation import check_positive_int
 
 
 def celeba_like_jpegs(folder: Path, count: int) -> None:
@@ -51,10 +48,20 @@ class FakeTrainer:
     checkpoint_callback = None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
+def main(argv: list[str]) -> None:
+    parser = Arguments(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=500)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    check_positive_int(args.files, "--files", "JPEGs to write and scan, e.g. --files 500")
+    # After the checks: torch and Lightning take seconds to import.
+    import torch
+
+    from gansuite.callbacks.divergence import DivergenceGuard
+    from gansuite.data.image_folder import list_images, readable_images
+    from gansuite.modules.gan import GAN
+    from gansuite.nets import build_discriminator, build_generator
+    from gansuite.objective.losses import NonSaturatingLoss
+
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         celeba_like_jpegs(Path(folder), args.files)
@@ -98,4 +105,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

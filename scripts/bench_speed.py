@@ -19,12 +19,21 @@ processes only ever slow a run down).
 """
 
 import argparse
+import sys
+from typing import TYPE_CHECKING
 
 from hydra.utils import instantiate
-from lightning import Callback
 
+from gansuite.commands.dataset import Arguments
 from gansuite.commands.entry import report_user_errors
-from gansuite.run.benchmark import CountFlops, build_run, compose_config, device_clock, write_table
+from gansuite.errors import ConfigError
+from gansuite.run.benchmark_arguments import checked_runs
+from gansuite.run.validation import check_positive_int
+
+if TYPE_CHECKING:
+    from lightning import Callback
+
+# What imports torch is imported where it is used, after main's checks: torch and Lightning take seconds to import.
 
 FLAGS = ("on_device", "bf16", "channels_last", "compile")
 VARIANTS = {
@@ -46,37 +55,47 @@ def variant_overrides(flags: tuple[str, ...]) -> list[str]:
     ]
 
 
-class Throughput(Callback):
-    """Times the generator updates after `warmup`; with `count_flops`, counts the FLOPs of the warm-up updates and
-    keeps their mean."""
+def throughput_callback(warmup: int, count_flops: bool) -> "Callback":
+    """A callback that times the generator updates after `warmup` (its `seconds`); with `count_flops`, counts the
+    FLOPs of the warm-up updates and keeps their mean (its `flops`)."""
+    from lightning import Callback
 
-    def __init__(self, warmup: int, count_flops: bool) -> None:
-        self.warmup = warmup
-        self.flop_counter = CountFlops() if count_flops else None
-        self.flops: int | None = None
+    from gansuite.run.benchmark import CountFlops, device_clock
 
-    def on_train_start(self, trainer, pl_module) -> None:
-        if self.flop_counter is not None:
-            self.flop_counter.__enter__()
+    class Throughput(Callback):
+        def __init__(self) -> None:
+            self.flop_counter = CountFlops() if count_flops else None
+            self.flops: int | None = None
 
-    def on_train_batch_end(self, trainer, pl_module, *args) -> None:
-        step = pl_module.completed_generator_update
-        if step == self.warmup:
+        def on_train_start(self, trainer, pl_module) -> None:
             if self.flop_counter is not None:
-                self.flop_counter.__exit__(None, None, None)
-                self.flops = self.flop_counter.flops // self.warmup
-            self.started = device_clock(pl_module.device)
+                self.flop_counter.__enter__()
 
-    def on_train_end(self, trainer, pl_module) -> None:
-        self.seconds = device_clock(pl_module.device) - self.started
+        def on_train_batch_end(self, trainer, pl_module, *args) -> None:
+            step = pl_module.completed_generator_update
+            if step == warmup:
+                if self.flop_counter is not None:
+                    self.flop_counter.__exit__(None, None, None)
+                    self.flops = self.flop_counter.flops // warmup
+                self.started = device_clock(pl_module.device)
+
+        def on_train_end(self, trainer, pl_module) -> None:
+            self.seconds = device_clock(pl_module.device) - self.started
+
+    return Throughput()
+
+
+def run_overrides(model: str, data: str, flags: tuple[str, ...], args, overrides: list[str]) -> list[str]:
+    """The overrides of one run: `python train.py <these>`, checked by main before any run and measured by measure."""
+    return [f"model={model}", f"data={data}", f"steps={args.steps}", *variant_overrides(flags), *overrides]
 
 
 def measure(model: str, data: str, flags: tuple[str, ...], args, overrides: list[str]) -> tuple[dict, int | None]:
-    cfg = compose_config(
-        [f"model={model}", f"data={data}", f"steps={args.steps}", *variant_overrides(flags), *overrides]
-    )
+    from gansuite.run.benchmark import build_run, compose_config
+
+    cfg = compose_config(run_overrides(model, data, flags, args, overrides))
     datamodule, module = build_run(cfg)
-    throughput = Throughput(args.warmup, count_flops="compile" not in flags)
+    throughput = throughput_callback(args.warmup, count_flops="compile" not in flags)
     trainer = instantiate(
         cfg.trainer,
         max_steps=module.optimizer_steps_for(cfg.steps),
@@ -105,20 +124,28 @@ def best_run(runs: list[dict]) -> dict:
     return max(runs, key=lambda row: float(row["gen updates/s"]))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str]) -> None:
+    parser = Arguments(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="dcgan,wgan")
     parser.add_argument("--datasets", default="mnist,cifar10")
     parser.add_argument("--variants", default=",".join(VARIANTS), help=f"any of {', '.join(VARIANTS)}")
     parser.add_argument("--steps", type=int, default=50, help="generator updates per run, warm-up included")
     parser.add_argument("--warmup", type=int, default=5, help="untimed generator updates (at least 1)")
     parser.add_argument("--repeats", type=int, default=1, help="runs per variant, in rounds; the fastest is kept")
-    args, overrides = parser.parse_known_args()
+    args, overrides = parser.parse_known_args(argv)
     if not 1 <= args.warmup < args.steps:
         parser.error("need 1 <= --warmup < --steps")
+    check_positive_int(args.repeats, "--repeats", "runs per variant, e.g. --repeats 3")
+    unknown = [variant for variant in args.variants.split(",") if variant not in VARIANTS]
+    if unknown:
+        raise ConfigError(f"--variants {unknown[0]} is not a variant: choose from {', '.join(VARIANTS)}")
+    models, datasets, plain = args.models.split(","), args.datasets.split(","), VARIANTS["plain"]
+    checked_runs([run_overrides(model, data, plain, args, overrides) for model in models for data in datasets])
+    from gansuite.run.benchmark import write_table  # after the checks: torch takes seconds to import
+
     rows = []
-    for model in args.models.split(","):
-        for data in args.datasets.split(","):
+    for model in models:
+        for data in datasets:
             variants = args.variants.split(",")
             runs: dict[str, list[dict]] = {variant: [] for variant in variants}
             flops = None  # the same arithmetic in every variant: counted once, uncompiled
@@ -138,4 +165,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

@@ -16,22 +16,27 @@ import tempfile
 import time
 from pathlib import Path
 
-from lightning import Callback, LightningModule, Trainer
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.run.benchmark_arguments import checked_runs, positive_int
 
 ROOT = Path(__file__).resolve().parents[1]
 STAMP = "startup-stamp first generator update at "
 
+# train.py imports this module (as bench_startup) for the callback below; run as the script, it defines none, so that
+# --help and a bad argument are answered without waiting for Lightning's import.
+if __name__ != "__main__":
+    from lightning import Callback, LightningModule, Trainer
 
-class StartupStamp(Callback):
-    """Prints STAMP and the wall-clock time once the first generator update has finished."""
+    class StartupStamp(Callback):
+        """Prints STAMP and the wall-clock time once the first generator update has finished."""
 
-    def __init__(self) -> None:
-        self.printed = False
+        def __init__(self) -> None:
+            self.printed = False
 
-    def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *batch_end: object) -> None:
-        if not self.printed and pl_module.generator_updates >= 1:
-            print(f"{STAMP}{time.time()}", file=sys.stderr, flush=True)
-            self.printed = True
+        def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *batch_end: object) -> None:
+            if not self.printed and pl_module.generator_updates >= 1:
+                print(f"{STAMP}{time.time()}", file=sys.stderr, flush=True)
+                self.printed = True
 
 
 def one_start(overrides: list[str]) -> tuple[float, float, float]:
@@ -60,10 +65,12 @@ def one_start(overrides: list[str]) -> tuple[float, float, float]:
         return first_line, update, time.time() - start
 
 
-def main() -> None:
-    arguments = sys.argv[1:]
-    repeats = next((int(a.split("=", 1)[1]) for a in arguments if a.startswith("repeats=")), 5)
-    overrides = [a for a in arguments if not a.startswith("repeats=")]
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    given = [a.split("=", 1)[1] for a in argv if a.startswith("repeats=")]
+    repeats = positive_int(given[0], "repeats", "runs of train.py, e.g. repeats=5") if given else 5
+    overrides = [a for a in argv if not a.startswith("repeats=")]
+    checked_runs([overrides])
     print(f"python train.py {' '.join(overrides)} ({repeats} repeats, load {os.getloadavg()[0]:.2f} at start)")
     print("| repeat | first line of output (s) | first generator update (s) | whole run (s) |")
     print("|---|---|---|---|")
@@ -76,4 +83,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_user_errors(main, sys.argv[1:])

@@ -15,8 +15,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.commands.entry import report_user_errors
-from gansuite.run.benchmark import chosen_rows, print_row, print_table, train_timed
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.run.benchmark_arguments import checked_runs, chosen_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMON = ["data=mnist", "metrics.extractor=classifier", "logger=csv", "trainer.enable_progress_bar=false"]
@@ -41,24 +41,34 @@ def row_overrides(arguments: list[str], row: str) -> list[str]:
     return own
 
 
+def dcgan_budget(seconds: float | None) -> list[str]:
+    """The dcgan row's overrides for training as long as the stylegan2 row took (10 minutes without that row)."""
+    minutes, secs = divmod(round(seconds or 600), 60)  # Lightning's max_time: "DD:HH:MM:SS"
+    return ["steps=1000000", f"+trainer.max_time='00:{minutes // 60:02d}:{minutes % 60:02d}:{secs:02d}'"]
+
+
 def updates_of(run_dir: Path) -> int:
     return json.loads((run_dir / "metrics.json").read_text())["generator_updates"]
 
 
-def main() -> None:
-    names, arguments = chosen_rows(sys.argv[1:], ROWS)
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    names, arguments = chosen_rows(argv, ROWS)
     extra = {row: row_overrides(arguments, row) for row in ROWS}
+    runs = {"stylegan2": [*COMMON, *STYLEGAN2, *extra["stylegan2"]], "dcgan": [*COMMON, "model=dcgan", *extra["dcgan"]]}
+    checked_runs([[*runs[name], *(dcgan_budget(None) if name == "dcgan" else [])] for name in names])
+    # After the checks: torch and Lightning take seconds to import.
+    from gansuite.run.benchmark import print_row, print_table, train_timed
+
     out = ROOT / "logs" / "bench_stylegan2" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     rows, seconds = [], None
     if "stylegan2" in names:
-        fid, seconds = train_timed([*COMMON, *STYLEGAN2, *extra["stylegan2"]], out / "stylegan2")
+        fid, seconds = train_timed(runs["stylegan2"], out / "stylegan2")
         rows.append({"row": "stylegan2", "updates": updates_of(out / "stylegan2"), "FID (classifier)": f"{fid:.2f}",
                      "seconds": f"{seconds:.0f}"})  # fmt: skip
         print_row(rows[-1])
     if "dcgan" in names:
-        minutes, secs = divmod(round(seconds or 600), 60)  # Lightning's max_time: "DD:HH:MM:SS"
-        budget = ["steps=1000000", f"+trainer.max_time='00:{minutes // 60:02d}:{minutes % 60:02d}:{secs:02d}'"]
-        fid, dcgan_seconds = train_timed([*COMMON, "model=dcgan", *extra["dcgan"], *budget], out / "dcgan")
+        fid, dcgan_seconds = train_timed([*runs["dcgan"], *dcgan_budget(seconds)], out / "dcgan")
         rows.append({"row": "dcgan, same wall time", "updates": updates_of(out / "dcgan"),
                      "FID (classifier)": f"{fid:.2f}", "seconds": f"{dcgan_seconds:.0f}"})  # fmt: skip
         print_row(rows[-1])
@@ -66,4 +76,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

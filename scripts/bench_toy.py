@@ -15,8 +15,9 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from gansuite.commands.entry import report_user_errors
-from gansuite.run.benchmark import print_row, print_table, train_timed
+from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.errors import ConfigError
+from gansuite.run.benchmark_arguments import checked_runs, chosen_rows, positive_int
 
 ROOT = Path(__file__).resolve().parents[1]
 LOSSES = {
@@ -37,12 +38,14 @@ ROWS |= {
     "wgan_gp_toy": ["experiment=wgan_gp_toy"],
     "r3gan_toy": ["experiment=r3gan_toy"],
 }
-SELECTORS = ("data", "row", "seeds")
+SELECTORS = ("data", "seeds")  # and row=, read by chosen_rows
 QUIET = ["trainer.enable_progress_bar=false", "trainer.enable_model_summary=false"]
 MODES = {"ring8": 8, "grid25": 25}
 
 
 def run(overrides: list[str], output_dir: Path) -> dict[str, float]:
+    from gansuite.run.benchmark import train_timed  # after main's checks: torch and Lightning take seconds to import
+
     _, seconds = train_timed([*overrides, *QUIET], output_dir)
     return {**json.loads((output_dir / "metrics.json").read_text()), "seconds": seconds}
 
@@ -61,16 +64,19 @@ def summary(results: list[dict[str, float]]) -> tuple[str, str, str]:
     )
 
 
-def main() -> None:
-    args = sys.argv[1:]
+def main(argv: list[str]) -> None:
+    answer_script_help(argv, __doc__)
+    rows, args = chosen_rows(argv, ROWS)
     chosen = {key: [a.split("=", 1)[1] for a in args if a.startswith(f"{key}=")] for key in SELECTORS}
     extra = [a for a in args if a.split("=", 1)[0] not in SELECTORS]
-    unknown = [name for name in chosen["row"] if name not in ROWS]
-    if unknown:
-        sys.exit(f"error: unknown row {unknown[0]!r}: choose from {', '.join(ROWS)}")
-    seeds = int(chosen["seeds"][-1]) if chosen["seeds"] else 1
+    seeds = positive_int(chosen["seeds"][-1], "seeds", "seeds per row, e.g. seeds=3") if chosen["seeds"] else 1
     datasets = chosen["data"] or list(MODES)
-    rows = chosen["row"] or list(ROWS)
+    unknown = [data for data in datasets if data not in MODES]
+    if unknown:
+        raise ConfigError(f"data={unknown[0]} is not a toy dataset of the table: choose from {', '.join(MODES)}")
+    checked_runs([[*ROWS[name], f"data={data}", *extra, *QUIET] for data in datasets for name in rows])
+    from gansuite.run.benchmark import print_row, print_table  # after the checks: torch takes seconds to import
+
     out = ROOT / "logs" / "bench_toy" / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     table = []
     for data in datasets:
@@ -90,4 +96,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

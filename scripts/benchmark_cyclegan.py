@@ -10,42 +10,46 @@ as wall-clock seconds and as CPU seconds of this process (less sensitive to othe
 Each row is printed when it is done.
 """
 
-import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import torch
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
-from lightning import Callback, Trainer
-from torchvision.io import write_png
 
+from gansuite.commands.dataset import Arguments
 from gansuite.commands.entry import report_user_errors
-from gansuite.modules.loading import build_model
+from gansuite.errors import ConfigError
+from gansuite.run.validation import check_positive_int
 
 ROOT = Path(__file__).resolve().parents[1]
 
-
-class BatchTimer(Callback):
-    """Wall-clock and CPU seconds (this process, all threads) of each training batch."""
-
-    def __init__(self) -> None:
-        self.wall: list[float] = []
-        self.cpu: list[float] = []
-
-    def on_train_batch_start(self, *args) -> None:
-        self.start = time.perf_counter(), time.process_time()
-
-    def on_train_batch_end(self, *args) -> None:
-        self.wall.append(time.perf_counter() - self.start[0])
-        self.cpu.append(time.process_time() - self.start[1])
+# What imports torch is imported where it is used, after main's checks: torch and Lightning take seconds to import.
 
 
 def seconds_per_update(overrides: list[str], updates: int, warmup: int) -> tuple[float, float]:
     """Median wall-clock and CPU seconds per generator update (one batch) after `warmup` updates."""
+    from lightning import Callback, Trainer
+
+    from gansuite.modules.loading import build_model
+
+    class BatchTimer(Callback):
+        """Wall-clock and CPU seconds (this process, all threads) of each training batch."""
+
+        def __init__(self) -> None:
+            self.wall: list[float] = []
+            self.cpu: list[float] = []
+
+        def on_train_batch_start(self, *args) -> None:
+            self.start = time.perf_counter(), time.process_time()
+
+        def on_train_batch_end(self, *args) -> None:
+            self.wall.append(time.perf_counter() - self.start[0])
+            self.cpu.append(time.process_time() - self.start[1])
+
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("config", overrides=["model=cyclegan", "paths.output_dir=unused", *overrides])
     datamodule = instantiate(cfg.data)
@@ -60,18 +64,26 @@ def seconds_per_update(overrides: list[str], updates: int, warmup: int) -> tuple
 
 
 def write_noise_folder(root: Path, size: int, count: int = 4) -> None:
+    import torch
+    from torchvision.io import write_png
+
     for split in ("trainA", "trainB", "testA", "testB"):
         (root / split).mkdir(parents=True)
         for i in range(count):
             write_png(torch.randint(0, 256, (3, size, size), dtype=torch.uint8), str(root / split / f"{i}.png"))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str]) -> None:
+    parser = Arguments(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=10)
     parser.add_argument("--updates-256", type=int, default=0)
     parser.add_argument("--warmup", type=int, default=2)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    check_positive_int(args.updates, "--updates", "timed updates per row, e.g. --updates 10")
+    if args.updates_256 < 0 or args.warmup < 0:
+        raise ConfigError("--updates-256 and --warmup take counts, 0 or more: e.g. --updates-256 0 --warmup 2")
+    import torch  # after the checks: torch and Lightning take seconds to import
+
     print(f"torch threads: {torch.get_num_threads()}, cpus: {os.cpu_count()}, load average: {os.getloadavg()}")
     rows = [
         ("cifar_pair", 32, 1, args.updates, ["data=cifar_pair"]),
@@ -90,4 +102,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    report_user_errors(main)
+    report_user_errors(main, sys.argv[1:])

@@ -3,7 +3,6 @@ that waits for the device, so a measured interval holds the device's work and no
 
 import tempfile
 import time
-from collections.abc import Sequence
 from pathlib import Path
 
 import lightning as L
@@ -16,7 +15,6 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.errors import ConfigError
 from gansuite.modules.loading import build_model
 from gansuite.run.train import train
 
@@ -93,13 +91,3 @@ class CountFlops(TorchDispatchMode):
         if count is not None:
             self.flops += count(*args, **kwargs, out_val=out)
         return out
-
-
-def chosen_rows(args: list[str], rows: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The rows a benchmark script's `row=NAME` arguments name (all of `rows` when none does), and its other
-    arguments (Hydra overrides); a name that is not a row is a ConfigError listing the rows."""
-    names = [a.split("=", 1)[1] for a in args if a.startswith("row=")] or list(rows)
-    unknown = [name for name in names if name not in rows]
-    if unknown:
-        raise ConfigError(f"unknown row {unknown[0]!r}: choose from {', '.join(rows)}")
-    return names, [a for a in args if not a.startswith("row=")]

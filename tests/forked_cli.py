@@ -86,29 +86,32 @@ def serve() -> None:
 
 
 class ForkedCLI:
-    """A pool of `servers` servers (one command at a time each), for callers in as many threads."""
+    """A pool of up to `servers` servers (one command at a time each), for callers in as many threads: the first
+    starts with the pool, another only when every server is busy (a start imports for seconds, which a test session
+    that never runs two commands at once should not pay)."""
 
     def __init__(self, servers: int = 1) -> None:
-        environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # each command brings its own
-        self.servers = [
-            subprocess.Popen(
-                [sys.executable, __file__],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-                env=environment,
-            )
-            for _ in range(servers)
-        ]
-        for server in self.servers:
-            assert server.stdout.readline().strip() == "ready", "the forked CLI's server did not start"
+        self.max_servers = servers
+        self.servers = [self.start_server()]
         self.free = list(self.servers)
         self.lock = threading.Condition()
+
+    @staticmethod
+    def start_server() -> subprocess.Popen:
+        environment = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # each command brings its own
+        server = subprocess.Popen(
+            [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=environment
+        )
+        assert server.stdout.readline().strip() == "ready", "the forked CLI's server did not start"
+        return server
 
     def run(
         self, entry: Path, arguments: list[str], cwd: Path, env: dict[str, str], timeout: int
     ) -> subprocess.CompletedProcess:
         with self.lock:
+            if not self.free and len(self.servers) < self.max_servers:
+                self.servers.append(self.start_server())
+                self.free.append(self.servers[-1])
             self.lock.wait_for(lambda: self.free)
             server = self.free.pop()
         try:
@@ -136,7 +139,8 @@ SHARED: list[ForkedCLI] = []
 
 
 def shared_cli() -> ForkedCLI:
-    """The test session's two servers, started on first use and closed when the session's interpreter exits."""
+    """The test session's servers (two at most), started on first use and closed when the session's interpreter
+    exits."""
     if not SHARED:
         SHARED.append(ForkedCLI(servers=2))
         atexit.register(SHARED[0].close)

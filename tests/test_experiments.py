@@ -96,6 +96,17 @@ def inception_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def torch_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A hub cache holding seeded random weights of LPIPS's AlexNet backbone, written once for the module (244 MB,
+    about a second to write), for the experiments that score LPIPS."""
+    home = tmp_path_factory.mktemp("torch_home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TORCH_HOME", str(home))
+        write_random_backbone("alex")
+    return home
+
+
+@pytest.fixture(scope="module")
 def real_stats_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache of real features for the module, as a user's runs share logs/real_stats: Inception at 299x299 is
     what these tests spend their time on, and the CIFAR-10 recipes score the same real images."""
@@ -128,12 +139,12 @@ def test_experiment_trains_two_updates_with_its_own_metrics(
     data_dir: Path,
     inception_weights: Path,
     real_stats_cache: Path,
+    torch_home: Path,
     name: str,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> None:
-    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch_home"))
-    write_random_backbone("alex")  # for LPIPS, where the experiment scores it
+    monkeypatch.setenv("TORCH_HOME", str(torch_home))  # LPIPS's backbone, where the experiment scores it
     overrides = [f"experiment={name}", *offline_and_tiny(name), *started_from(name, request)]
     overrides += fewer_evaluated(name, inception_weights, real_stats_cache)
     cfg = compose_config([*overrides, "steps=2", "logger=csv", *QUIET], tmp_path)

@@ -18,7 +18,7 @@ from omegaconf import DictConfig
 
 import gansuite
 from gansuite.commands.entry import answer_script_help, composed, report_user_errors, script_arguments
-from gansuite.editing import FEATURES, SPACES
+from gansuite.commands.project import check_space_and_feature
 from gansuite.errors import ConfigError
 from gansuite.run.validation import check_positive_int, check_seed
 
@@ -33,10 +33,7 @@ def parse(argv: list[str]) -> DictConfig:
     check_positive_int(args.n, "n", "MNIST test digits to project, e.g. n=100")
     check_positive_int(args.steps, "steps", "optimisation steps per digit, e.g. steps=1000")
     check_seed(args.seed)
-    if args.space not in SPACES:
-        raise ConfigError(f"space={args.space} is unknown: project into z, w or w+ (w and w+: model=stylegan2)")
-    if args.feature not in FEATURES:
-        raise ConfigError(f"feature={args.feature} is unknown: choose one of {', '.join(FEATURES)}")
+    check_space_and_feature(args.space, args.feature)
     if not Path(args.ckpt_path).exists():
         raise ConfigError(f"ckpt_path={args.ckpt_path} does not exist: pass a run directory or a .ckpt file")
     return args

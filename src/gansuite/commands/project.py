@@ -38,14 +38,19 @@ DEFAULTS = {
 }
 
 
+def check_space_and_feature(space: str, feature: str) -> None:
+    """A ConfigError for a latent space or a feature distance that projection does not have."""
+    if space not in SPACES:
+        raise ConfigError(f"space={space} is unknown: project into z, w or w+ (w and w+: model=stylegan2)")
+    if feature not in FEATURES:
+        raise ConfigError(f"feature={feature} is unknown: choose one of {', '.join(FEATURES)}")
+
+
 def parse(argv: list[str]) -> DictConfig:
     args = script_arguments(argv, DEFAULTS, "project.py")
     check_positive_int(args.steps, "steps", "optimisation steps per target, e.g. steps=1000")
     check_seed(args.seed)
-    if args.space not in SPACES:
-        raise ConfigError(f"space={args.space} is unknown: project into z, w or w+ (w and w+: model=stylegan2)")
-    if args.feature not in FEATURES:
-        raise ConfigError(f"feature={args.feature} is unknown: choose one of {', '.join(FEATURES)}")
+    check_space_and_feature(args.space, args.feature)
     weight = args.feature_weight
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight >= 0:
         raise ConfigError(f"feature_weight must be a number >= 0 (1.0 by default), got {weight!r}")

@@ -20,7 +20,6 @@ processes only ever slow a run down).
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
 from hydra.utils import instantiate
 
@@ -29,9 +28,6 @@ from gansuite.commands.entry import report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.run.benchmark_arguments import checked_runs
 from gansuite.run.validation import check_positive_int
-
-if TYPE_CHECKING:
-    from lightning import Callback
 
 # What imports torch is imported where it is used, after main's checks: torch and Lightning take seconds to import.
 
@@ -55,47 +51,18 @@ def variant_overrides(flags: tuple[str, ...]) -> list[str]:
     ]
 
 
-def throughput_callback(warmup: int, count_flops: bool) -> "Callback":
-    """A callback that times the generator updates after `warmup` (its `seconds`); with `count_flops`, counts the
-    FLOPs of the warm-up updates and keeps their mean (its `flops`)."""
-    from lightning import Callback
-
-    from gansuite.run.benchmark import CountFlops, device_clock
-
-    class Throughput(Callback):
-        def __init__(self) -> None:
-            self.flop_counter = CountFlops() if count_flops else None
-            self.flops: int | None = None
-
-        def on_train_start(self, trainer, pl_module) -> None:
-            if self.flop_counter is not None:
-                self.flop_counter.__enter__()
-
-        def on_train_batch_end(self, trainer, pl_module, *args) -> None:
-            step = pl_module.completed_generator_update
-            if step == warmup:
-                if self.flop_counter is not None:
-                    self.flop_counter.__exit__(None, None, None)
-                    self.flops = self.flop_counter.flops // warmup
-                self.started = device_clock(pl_module.device)
-
-        def on_train_end(self, trainer, pl_module) -> None:
-            self.seconds = device_clock(pl_module.device) - self.started
-
-    return Throughput()
-
-
 def run_overrides(model: str, data: str, flags: tuple[str, ...], args, overrides: list[str]) -> list[str]:
     """The overrides of one run: `python train.py <these>`, checked by main before any run and measured by measure."""
     return [f"model={model}", f"data={data}", f"steps={args.steps}", *variant_overrides(flags), *overrides]
 
 
 def measure(model: str, data: str, flags: tuple[str, ...], args, overrides: list[str]) -> tuple[dict, int | None]:
+    from gansuite.run.bench_callbacks import Throughput
     from gansuite.run.benchmark import build_run, compose_config
 
     cfg = compose_config(run_overrides(model, data, flags, args, overrides))
     datamodule, module = build_run(cfg)
-    throughput = throughput_callback(args.warmup, count_flops="compile" not in flags)
+    throughput = Throughput(args.warmup, count_flops="compile" not in flags)
     trainer = instantiate(
         cfg.trainer,
         max_steps=module.optimizer_steps_for(cfg.steps),

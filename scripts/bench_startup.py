@@ -20,36 +20,21 @@ from gansuite.commands.entry import answer_script_help, report_user_errors
 from gansuite.run.benchmark_arguments import checked_runs, positive_int
 
 ROOT = Path(__file__).resolve().parents[1]
-STAMP = "startup-stamp first generator update at "
-
-# train.py imports this module (as bench_startup) for the callback below; run as the script, it defines none, so that
-# --help and a bad argument are answered without waiting for Lightning's import.
-if __name__ != "__main__":
-    from lightning import Callback, LightningModule, Trainer
-
-    class StartupStamp(Callback):
-        """Prints STAMP and the wall-clock time once the first generator update has finished."""
-
-        def __init__(self) -> None:
-            self.printed = False
-
-        def on_train_batch_end(self, trainer: Trainer, pl_module: LightningModule, *batch_end: object) -> None:
-            if not self.printed and pl_module.generator_updates >= 1:
-                print(f"{STAMP}{time.time()}", file=sys.stderr, flush=True)
-                self.printed = True
 
 
 def one_start(overrides: list[str]) -> tuple[float, float, float]:
     """(first output line, first generator update, whole run) in seconds from the command's start."""
+    from gansuite.run.bench_callbacks import STAMP  # after main's checks: it imports Lightning
+
     with tempfile.TemporaryDirectory() as folder:
         command = [
             sys.executable,
             str(ROOT / "train.py"),
             *overrides,
             f"hydra.run.dir={folder}/run",
-            "+callbacks.startup_stamp._target_=bench_startup.StartupStamp",
+            "+callbacks.startup_stamp._target_=gansuite.run.bench_callbacks.StartupStamp",
         ]
-        environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "scripts"), str(ROOT / "src")])}
+        environment = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
         start = time.time()
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment, cwd=folder

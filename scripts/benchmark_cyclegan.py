@@ -11,10 +11,8 @@ Each row is printed when it is done.
 """
 
 import os
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
@@ -32,23 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def seconds_per_update(overrides: list[str], updates: int, warmup: int) -> tuple[float, float]:
     """Median wall-clock and CPU seconds per generator update (one batch) after `warmup` updates."""
-    from lightning import Callback, Trainer
+    from lightning import Trainer
 
     from gansuite.modules.loading import build_model
-
-    class BatchTimer(Callback):
-        """Wall-clock and CPU seconds (this process, all threads) of each training batch."""
-
-        def __init__(self) -> None:
-            self.wall: list[float] = []
-            self.cpu: list[float] = []
-
-        def on_train_batch_start(self, *args) -> None:
-            self.start = time.perf_counter(), time.process_time()
-
-        def on_train_batch_end(self, *args) -> None:
-            self.wall.append(time.perf_counter() - self.start[0])
-            self.cpu.append(time.process_time() - self.start[1])
+    from gansuite.run.bench_callbacks import BatchTimer
 
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("config", overrides=["model=cyclegan", "paths.output_dir=unused", *overrides])
@@ -60,7 +45,7 @@ def seconds_per_update(overrides: list[str], updates: int, warmup: int) -> tuple
         max_steps=steps, callbacks=[timer], logger=False, enable_checkpointing=False, enable_progress_bar=False
     )
     trainer.fit(module, datamodule=datamodule)
-    return statistics.median(timer.wall[warmup:]), statistics.median(timer.cpu[warmup:])
+    return timer.medians_after(warmup)
 
 
 def write_noise_folder(root: Path, size: int, count: int = 4) -> None:

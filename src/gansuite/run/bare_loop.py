@@ -61,14 +61,10 @@ class BareLoop:
         real = self.real_batch()
         with autocast:
             fake = self.generator(torch.randn(real.shape[0], model.latent_dim, device=self.device))
-            # As the objective: R1 and R2 differentiate the scores of the batches, scored as leaves (not compiled).
-            at = set() if model.compile else {r.gradients_at for r in self.regularizers if r.active(self.d_updates, 0)}
-            critic_real = real.detach().requires_grad_("real" in at)
-            critic_fake = fake.detach().requires_grad_("fake" in at)
-            real_scores, fake_scores = self.discriminator(critic_real), self.discriminator(critic_fake)
+            real_scores, fake_scores = self.discriminator(real), self.discriminator(fake.detach())
             d_loss = self.loss.discriminator_loss(real_scores, fake_scores)
             batch = CriticBatch(
-                self.discriminator.forward, critic_real, critic_fake, real_scores, fake_scores, self.d_updates, 0.0
+                self.discriminator.forward, real, fake.detach(), real_scores, fake_scores, self.d_updates, 0.0
             )
             for regularizer in self.regularizers:
                 term = regularizer(batch)

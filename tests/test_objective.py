@@ -76,42 +76,6 @@ def test_the_discriminator_loss_is_the_loss_plus_each_term_and_lazy_terms_skip()
     assert terms == {} and torch.allclose(loss, adversarial)
 
 
-@pytest.mark.parametrize("every", [1, 2])
-def test_r1_and_r2_differentiate_the_losss_own_scores_as_a_forward_of_their_own_would(every: int) -> None:
-    """On their steps R1 and R2 take D's input gradients from the scores the loss already has (one forward of D
-    fewer each); the loss, its terms and every gradient of D's weights equal those of penalties that score the
-    batches again, which the objective runs for a compiled critic (float64, to 1e-12). Off their steps nothing is
-    differentiated at the batches."""
-    torch.manual_seed(0)
-    critic = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1), torch.nn.Flatten(0))
-    critic = critic.double()
-    forwards = []
-    critic[0].register_forward_hook(lambda *_: forwards.append(1))  # counts eager forwards too
-    real, fake = torch.randn(32, 2, dtype=torch.float64), torch.randn(32, 2, dtype=torch.float64)
-    results = {}
-    for compiled in (False, True):
-        regularizers = {"r1": R1(gamma=0.3, every=every), "r2": R2(gamma=0.2, every=every)}
-        objective = AdversarialObjective(RelativisticPairingLoss(), regularizers, critic_compiled=compiled)
-        for step in (2, 3):
-            forwards.clear()
-            loss, terms = objective.discriminator_loss(critic, real, fake, None, step, 0.5)
-            gradients = torch.autograd.grad(loss, list(critic.parameters()))
-            results[compiled, step] = (loss, terms, gradients, len(forwards))
-    for step in (2, 3):
-        (shared, shared_terms, shared_grads, shared_forwards), (again, again_terms, again_grads, again_forwards) = (
-            results[False, step],
-            results[True, step],
-        )
-        torch.testing.assert_close(shared, again, rtol=1e-12, atol=0)
-        assert shared_terms.keys() == again_terms.keys() == ({"train/r1", "train/r2"} if step % every == 0 else set())
-        for name in shared_terms:
-            torch.testing.assert_close(shared_terms[name], again_terms[name], rtol=1e-12, atol=0)
-        for mine, theirs in zip(shared_grads, again_grads, strict=True):
-            torch.testing.assert_close(mine, theirs, rtol=1e-12, atol=1e-15)
-        assert (shared_forwards, again_forwards) == ((2, 4) if step % every == 0 else (2, 2))
-    assert not real.requires_grad and not fake.requires_grad  # the caller's batches are left as they were
-
-
 def test_generator_regularizers_join_the_generator_loss_on_their_updates() -> None:
     torch.manual_seed(0)
     generator = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 2))

@@ -142,9 +142,8 @@ class AdversarialModule(TrainingClocks):
             )
         self.augment = augment
         self.objective = AdversarialObjective(
-            loss, self.regularizers, self.generator_regularizers, augment, class_loss_weight, class_loss_on_fakes,
-            critic_compiled=compile,
-        )  # fmt: skip
+            loss, self.regularizers, self.generator_regularizers, augment, class_loss_weight, class_loss_on_fakes
+        )
         self.schedules = {"g": schedule_g or OptimizerSchedule(), "d": schedule_d or OptimizerSchedule()}
         # By role ("g", "d"): building the optimizers again (a second fit) replaces them.
         self.scheduled_optimizers: dict[str, tuple[torch.optim.Optimizer, OptimizerSchedule]] = {}

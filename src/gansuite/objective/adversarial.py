@@ -64,10 +64,7 @@ class AdversarialObjective:
         augment: DiscriminatorAugment | None = None,
         class_loss_weight: float = 1.0,
         class_loss_on_fakes: bool = False,
-        critic_compiled: bool = False,
     ) -> None:
-        """`critic_compiled`: the critic's calls run under torch.compile, whose backward cannot be differentiated
-        again (R1 and R2 then take D's input gradients from an eager forward of their own)."""
         if not class_loss_weight >= 0:
             raise ConfigError(f"model.class_loss_weight must be >= 0 (ACGAN uses 1), got {class_loss_weight}")
         for group, player, chosen in (
@@ -87,7 +84,6 @@ class AdversarialObjective:
         self.augment = augment
         self.class_loss_weight, self.class_loss_on_fakes = class_loss_weight, class_loss_on_fakes
         self.class_loss: ClassLoss | None = None
-        self.critic_compiled = critic_compiled
 
     def condition_on(self, conditioning: str) -> None:
         """Scores a class head by `conditioning`'s loss (gansuite.objective.losses.CLASS_LOSSES: acgan, tac,
@@ -142,14 +138,6 @@ class AdversarialObjective:
         labels bound. ADA's p and instance noise's sigma follow the real scores and `progress` here."""
         if self.augment is not None:
             real, fake = self.augment(real), self.augment(fake)
-        # On the steps R1 or R2 run, the batch they differentiate at is scored as a leaf that requires grad, and
-        # they differentiate those scores: one forward of D fewer each (a compiled critic's scores cannot be
-        # differentiated twice: R1 and R2 then run the eager forward again).
-        at = set()
-        if not self.critic_compiled:
-            at = {r.gradients_at for r in self.regularizers.values() if r.gradients_at and r.active(step, progress)}
-        real = real.detach().requires_grad_(True) if "real" in at else real
-        fake = fake.detach().requires_grad_(True) if "fake" in at else fake
         real_scores, real_logits = scores_and_class_logits(critic, real, labels)
         fake_scores, fake_logits = scores_and_class_logits(critic, fake, labels)
         loss = self.loss.discriminator_loss(real_scores, fake_scores)
@@ -161,10 +149,8 @@ class AdversarialObjective:
         if self.regularizers:
             # The eager forward: torch.compile's backward cannot be differentiated again (create_graph).
             batch = CriticBatch(
-                with_labels(critic.forward, labels),
-                real if "real" in at else real.detach(),
-                fake if "fake" in at else fake.detach(),
-                real_scores, fake_scores, step, progress,
+                with_labels(critic.forward, labels), real.detach(), fake.detach(), real_scores, fake_scores, step,
+                progress,
             )  # fmt: skip
             loss = self.add_terms(loss, terms, self.regularizers, batch, prefix="train/")
         if self.augment is not None:

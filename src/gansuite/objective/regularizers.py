@@ -29,10 +29,9 @@ class CriticBatch:
     #: D's forward (inputs already augmented where augmentation is on). It must be eager: gradient penalties
     #: differentiate it twice (create_graph), which torch.compile's backward does not support.
     critic: Callable[[Tensor], Tensor]
-    #: The real batch as D saw it, without a graph to anything before it: a leaf that requires grad on the steps a
-    #: regularizer takes D's input gradients there (`gradients_at`), so that real_scores can be differentiated by it.
+    #: The real batch as D saw it, detached.
     real: Tensor
-    #: The fake batch as D saw it, as `real` (never a graph back to the generator).
+    #: The fake batch as D saw it, detached.
     fake: Tensor
     #: critic(real), with its graph (LeCam and bCR penalise D's outputs themselves).
     real_scores: Tensor
@@ -77,9 +76,6 @@ class Regularizer(nn.Module, FollowsBatches):
     player: str = "discriminator"
     #: True when it makes a Wasserstein critic meaningful (WGAN-GP's penalty enforces a 1-Lipschitz critic).
     lipschitz: bool = False
-    #: "real" or "fake" for a penalty on D's input gradients at that batch itself (R1, R2): the objective then
-    #: scores it differentiably (CriticBatch), so the penalty needs no forward of its own.
-    gradients_at: str | None = None
 
     def __init__(
         self, weight: float, every: int = 1, schedule: str = "constant", final_weight: float | None = None
@@ -113,16 +109,12 @@ class Regularizer(nn.Module, FollowsBatches):
         """None on the steps a lazy regularizer skips (batch.step % every != 0) and at weight 0; else
         weight_at(progress) * every * penalty(batch) (StyleGAN2's lazy regularization: every k steps, scaled by k).
         """
-        if not self.active(batch.step, batch.progress):
+        weight = self.weight_at(batch.progress)
+        if batch.step % self.every != 0 or weight == 0:  # weight 0 is off: nothing computed
             return None
         penalty = self.penalty(batch)
         self.last_penalty = penalty.detach()
-        return self.weight_at(batch.progress) * self.every * penalty
-
-    def active(self, step: int, progress: float) -> bool:
-        """Whether the penalty is computed at this step: not on the steps a lazy regularizer skips, nor at weight 0
-        (off)."""
-        return step % self.every == 0 and self.weight_at(progress) != 0
+        return weight * self.every * penalty
 
     def penalty(self, batch: CriticBatch | GeneratorBatch) -> Tensor:
         """The unweighted penalty, a scalar with a graph back to its player's parameters."""
@@ -133,18 +125,15 @@ class Regularizer(nn.Module, FollowsBatches):
         return f"weight={self.weight}, every={self.every}{schedule}"
 
 
-def input_gradients(critic: Callable[[Tensor], Tensor], points: Tensor, scores: Tensor | None = None) -> Tensor:
+def input_gradients(critic: Callable[[Tensor], Tensor], points: Tensor) -> Tensor:
     """grad_x critic(x) at `points` (one row per sample, flattened), kept differentiable (create_graph) so the
-    penalty trains the critic's weights. `scores`: critic(points) already computed from `points` as a leaf that
-    requires grad (what the objective scores real and fake batches as on the steps R1 or R2 run), differentiated
-    instead of a second forward.
+    penalty trains the critic's weights.
 
     The rows come back in at least float32: under bfloat16 autocast the squares, square roots and deviations of
     the norms lose the signal in 8 mantissa bits (float64 stays float64 for the finite-difference tests).
     """
-    if scores is None:
-        points = points.detach().requires_grad_(True)
-        scores = critic(points)
+    points = points.detach().requires_grad_(True)
+    scores = critic(points)
     (grads,) = torch.autograd.grad(scores.sum(), points, create_graph=True)
     grads = grads.flatten(1)
     return grads.to(torch.promote_types(grads.dtype, torch.float32))
@@ -173,10 +162,11 @@ class _GammaRegularizer(Regularizer):
         super().__init__(gamma / 2, every, schedule, None if final_gamma is None else final_gamma / 2)
         self.gamma = gamma
 
+    def points(self, batch: CriticBatch) -> Tensor:
+        raise NotImplementedError
+
     def penalty(self, batch: CriticBatch) -> Tensor:
-        points = batch.real if self.gradients_at == "real" else batch.fake
-        scores = batch.real_scores if self.gradients_at == "real" else batch.fake_scores
-        return input_gradients(batch.critic, points, scores if points.requires_grad else None).pow(2).sum(1).mean()
+        return input_gradients(batch.critic, self.points(batch)).pow(2).sum(1).mean()
 
     def extra_repr(self) -> str:
         return f"gamma={self.gamma}, {super().extra_repr()}"
@@ -192,7 +182,8 @@ class R1(_GammaRegularizer):
     weight applied to the unweighted penalty is gamma / 2.
     """
 
-    gradients_at = "real"
+    def points(self, batch: CriticBatch) -> Tensor:
+        return batch.real
 
 
 class R2(_GammaRegularizer):
@@ -202,7 +193,8 @@ class R2(_GammaRegularizer):
     convergence. `gamma` and `final_gamma` as for R1.
     """
 
-    gradients_at = "fake"
+    def points(self, batch: CriticBatch) -> Tensor:
+        return batch.fake
 
 
 class GradientPenalty(Regularizer):

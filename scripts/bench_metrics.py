@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gansuite.commands.dataset import Arguments
-from gansuite.commands.entry import report_user_errors
+from gansuite.commands.entry import Arguments, report_user_errors
 from gansuite.run.validation import check_positive_int
 
 if TYPE_CHECKING:

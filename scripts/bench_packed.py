@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from gansuite.commands.dataset import Arguments
-from gansuite.commands.entry import report_user_errors
+from gansuite.commands.entry import Arguments, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.run.validation import check_positive_int
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from gansuite.commands.dataset import Arguments
-from gansuite.commands.entry import report_user_errors
+from gansuite.commands.entry import Arguments, report_user_errors
 from gansuite.run.validation import check_positive_int
 
 

@@ -23,8 +23,7 @@ import sys
 
 from hydra.utils import instantiate
 
-from gansuite.commands.dataset import Arguments
-from gansuite.commands.entry import report_user_errors
+from gansuite.commands.entry import Arguments, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.run.benchmark_arguments import checked_runs
 from gansuite.run.validation import check_positive_int

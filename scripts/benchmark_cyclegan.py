@@ -18,8 +18,7 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from hydra.utils import instantiate
 
-from gansuite.commands.dataset import Arguments
-from gansuite.commands.entry import report_user_errors
+from gansuite.commands.entry import Arguments, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.run.validation import check_positive_int
 

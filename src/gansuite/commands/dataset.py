@@ -22,19 +22,10 @@ Exit status: 0 (check: no shared images), 1 (check: some found), 2 bad input, sa
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
 
-from gansuite.commands.entry import answer_script_help, report_user_errors
+from gansuite.commands.entry import Arguments, answer_script_help, report_user_errors
 from gansuite.errors import ConfigError
 from gansuite.run.validation import check_positive_int
-
-
-class Arguments(argparse.ArgumentParser):
-    """argparse whose errors are a ConfigError (one line with the usage, exit status 2, like every entry point's)
-    instead of its own usage block on stderr."""
-
-    def error(self, message: str) -> NoReturn:
-        raise ConfigError(f"{message}; usage: {' '.join(self.format_usage().split()[1:])} (--help: all options)")
 
 
 def parser() -> Arguments:

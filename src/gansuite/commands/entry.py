@@ -8,6 +8,7 @@ key is named), a group option that does not exist. A single run's config is vali
 directory checked for writability, so a bad config stops before Hydra creates an empty run directory.
 """
 
+import argparse
 import difflib
 import errno
 import inspect
@@ -17,7 +18,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
@@ -264,6 +265,14 @@ def answer_help(argv: list[str], config_name: str, app: str) -> bool:
         "Use --hydra-help to view Hydra specific help\n\n"
     )
     return True
+
+
+class Arguments(argparse.ArgumentParser):
+    """The argparse parser of gansuite-dataset and the benchmark scripts that take flags: its errors are a ConfigError
+    (one line with the usage, exit status 2, like every entry point's) instead of its own usage block on stderr."""
+
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message}; usage: {' '.join(self.format_usage().split()[1:])} (--help: all options)")
 
 
 def answer_script_help(argv: list[str], doc: str | None) -> None:

@@ -21,8 +21,8 @@ def chosen_rows(args: list[str], rows: Sequence[str]) -> tuple[list[str], list[s
     return names, [a for a in args if not a.startswith("row=")]
 
 
-def checked_runs(runs: list[list[str]], check: Callable[[DictConfig], None] | None = None) -> list[DictConfig]:
-    """The config of `python train.py <overrides>` for each of `runs`, checked as train.py checks its command line;
+def checked_runs(runs: list[list[str]], check: Callable[[DictConfig], None] | None = None) -> None:
+    """Checks the config of `python train.py <overrides>` for each of `runs` as train.py checks its command line;
     a ConfigError of one line names the first problem. First what Hydra refuses in any run (an override it cannot
     read, a key or a group option the config lacks), then the script's own `check` of each config, then what
     gansuite.run.validation refuses, run by run: its value checks come before it imports the model and data classes,
@@ -37,7 +37,6 @@ def checked_runs(runs: list[list[str]], check: Callable[[DictConfig], None] | No
             check(cfg)
     for cfg in configs:
         validate(cfg)
-    return configs
 
 
 def positive_int(value: str, key: str, meaning: str) -> int:

@@ -117,13 +117,15 @@ def wait_for(path: Path, process: subprocess.Popen, deadline: float) -> None:
 
 
 def start_when_requeued(job_id: str, env: dict[str, str], deadline: float) -> None:
-    """Once the job is pending again after its requeue, lets it start at once: SLURM holds a requeued job back for
-    a while (its BeginTime), which would only make the test wait."""
+    """Once the job is pending again after its requeue, lets it start in two seconds: SLURM holds a requeued job back
+    for minutes (its BeginTime), which would only make the test wait, but not less than that. slurmd refuses a
+    credential made in the same second (whole seconds) as its revocation of the first start's ("Job 43 already
+    killed, do not launch batch job"), and SLURM then fails the job: StartTime=now did so in CI."""
     show = ["squeue", "-h", "-j", job_id, "-o", "%T"]
     while subprocess.run(show, capture_output=True, text=True, env=env, timeout=60).stdout.strip() != "PENDING":
         assert time.monotonic() < deadline, "the job was never requeued"
         time.sleep(0.2)
-    subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now"], env=env, check=True, timeout=60)
+    subprocess.run(["scontrol", "update", f"JobId={job_id}", "StartTime=now+2"], env=env, check=True, timeout=60)
 
 
 def test_a_preempted_job_is_requeued_and_continues_from_its_checkpoint(tmp_path: Path, env: dict[str, str]) -> None:

@@ -1,10 +1,13 @@
-"""Fixtures for the top-level tests (helpers live in gansuite_testing.py)."""
+"""Fixtures for the top-level tests (helpers live in gansuite_testing.py).
+
+torch and the training code are imported where they are used, not at the top: under pytest-xdist the controller
+process imports this file too, and it runs no test, so importing Lightning there (~5 s on this 2-core CPU) only
+delayed the start of the workers, which import it anyway with the test modules."""
 
 import os
 from pathlib import Path
 
 import pytest
-import torch
 from gansuite_testing import (
     QUIET,
     TINY_CONV,
@@ -18,13 +21,13 @@ from gansuite_testing import (
     require_data_dir,
 )
 
-from gansuite.run.train import train
-
 
 def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist (`make test`: one worker per core), one thread per worker and for the processes its tests
     start: the workers fill the cores, and two threads each would only contend for them."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
         os.environ["OMP_NUM_THREADS"] = "1"
         torch.set_num_threads(1)
 
@@ -48,6 +51,8 @@ TRAINED_RUNS = {
 @pytest.fixture(scope="session")
 def trained_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """One finished 2-update run of each kind of generator."""
+    from gansuite.run.train import train
+
     root = tmp_path_factory.mktemp("runs")
     for name, overrides in TRAINED_RUNS.items():
         train(compose_config([*overrides, "steps=2", "logger=csv", "data.batch_size=8", *QUIET], root / name))

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-import wandb
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from lightning.pytorch.loggers import WandbLogger
@@ -112,6 +111,10 @@ class RunDirWandbLogger(WandbLogger):
         super().__init__(save_dir=save_dir, project=project, id=run_id(directory), group=group, tags=tags, **kwargs)
 
     def finalize(self, status: str) -> None:
+        # Imported here, where a run has imported it already (Lightning's WandbLogger does so as its experiment
+        # starts): at the top it cost whatever imports this module ~0.7 s, the test suite's collection included.
+        import wandb
+
         super().finalize(status)
         if wandb.run is not None:  # the run this logger started (WandbLogger reuses wandb's current run)
             wandb.run.finish(exit_code=0 if status == "success" else 1)

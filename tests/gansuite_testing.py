@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from hydra import compose, initialize_config_dir
+from hydra_config_cache import keep_loaded_configs
 from omegaconf import DictConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,8 @@ def compose_config(
     `output_dir` and its data in DATA_DIR (either can be overridden); `return_hydra_config` adds the `hydra` node.
     A training run logs to CSV only unless the test names its loggers: W&B's offline start costs about a second a
     run, and the tests whose subject it is (tests/ops) say `logger=...` (lightning-hydra-template's tests drop the
-    logger for the same reason)."""
+    logger for the same reason). Hydra reads each file of conf/ once per test process (hydra_config_cache.py)."""
+    keep_loaded_configs()
     if config_name == "config" and not any(o.startswith(("logger=", "logger.", "+logger")) for o in overrides):
         overrides = ["logger=csv", *overrides]
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):

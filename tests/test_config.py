@@ -5,6 +5,8 @@ import itertools
 import pytest
 from gansuite_testing import compose_config
 from hydra.utils import instantiate
+from hydra_config_cache import hydra_without_cache
+from omegaconf import OmegaConf
 
 from gansuite.commands.entry import user_error
 from gansuite.errors import ConfigError
@@ -112,3 +114,33 @@ def test_combinations_that_cannot_train_name_the_fix(tmp_path, overrides, shape,
 def test_weight_clipping_makes_wasserstein_trainable(tmp_path):
     cfg = compose_config(["loss=wasserstein", "model.weight_clip=0.01"], tmp_path)
     assert build_model(cfg, (2,)).weight_clip == 0.01
+
+
+# Experiments (`# @package _global_` files overriding groups) of three families, a model's file, list groups, Hydra's
+# own groups (the launcher and sweeper plugins'), and the other primary configs.
+CACHE_CASES = [
+    ("config", ["experiment=r3gan_toy"]),
+    ("config", ["experiment=stylegan2_ffhq256"]),
+    ("config", ["experiment=cyclegan_mnist"]),
+    ("config", ["model=pix2pix", "data=cifar_colorize"]),
+    ("config", ["regularizers=[r1,r2]", "augment=diffaugment", "logger=[csv,tensorboard]"]),
+    ("config", ["hydra/launcher=slurm", "hydra/sweeper=optuna"]),
+    ("evaluate", ["ckpt_path=run/checkpoints/last.ckpt"]),
+    ("train_classifier", []),
+]
+
+
+def test_compositions_with_the_tests_config_cache_are_hydras_own(tmp_path):
+    """tests/hydra_config_cache.py keeps what Hydra read from conf/ for the next composition: each of these composes,
+    Hydra's node included, to the same config as Hydra without it, and a change to one composed config does not
+    reach the next."""
+    for config_name, overrides in CACHE_CASES:
+        cached = compose_config(overrides, tmp_path, config_name, return_hydra_config=True)
+        with hydra_without_cache():
+            uncached = compose_config(overrides, tmp_path, config_name, return_hydra_config=True)
+        assert OmegaConf.to_yaml(cached) == OmegaConf.to_yaml(uncached), (config_name, overrides)
+    first = compose_config(["model=dcgan"], tmp_path)
+    first.model.latent_dim = 7
+    first.model.generator.conv.width = 3
+    second = compose_config(["model=dcgan"], tmp_path)
+    assert second.model.latent_dim != 7 and second.model.generator.conv.width != 3

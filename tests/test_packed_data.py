@@ -17,6 +17,7 @@ from forked_cli import run_python
 from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_CONV, compose_config
 from PIL import Image
 
+from gansuite.commands.dataset import main as dataset_command
 from gansuite.data.duplicates import fingerprints, shared_images
 from gansuite.data.image_folder import ImageFiles, folder_labels, list_images
 from gansuite.data.packed import IMAGES, MANIFEST, PackedImages, pack_folder
@@ -142,14 +143,17 @@ def test_verify_false_checks_only_size_and_shape(tmp_path: Path, data_dir: Path)
     assert data.images.shape == (12, 3, 16, 16)
 
 
-def test_a_short_run_trains_on_a_pack_made_by_the_command(tmp_path: Path, data_dir: Path) -> None:
-    """`gansuite-dataset pack` then two generator updates of a conditional DCGAN on data=packed with its labels."""
+def test_a_short_run_trains_on_a_pack_made_by_the_command(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """`gansuite-dataset pack` then two generator updates of a conditional DCGAN on data=packed with its labels. The
+    command's main runs in this process: a fresh interpreter would import torch and Lightning for seconds, and
+    what the interpreter adds (status 2, one line) is test_a_bad_command_line_gets_one_line_and_status_2's."""
     write_classes(tmp_path / "images", cifar_images(data_dir, 16))
     target = tmp_path / "packed"
-    command = [sys.executable, str(SCRIPT), "pack", str(tmp_path / "images"), str(target), "--size", "32"]
-    done = run_python([*command, "--labels", "folders"], ROOT, {**os.environ}, HANG_GUARD_S)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.startswith(f"packed 16 images (3x32x32, 2 classes) from {tmp_path / 'images'} into {target}")
+    assert dataset_command(["pack", str(tmp_path / "images"), str(target), "--size", "32", "--labels", "folders"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"packed 16 images (3x32x32, 2 classes) from {tmp_path / 'images'} into {target}")
 
     overrides = ["model=dcgan", *TINY_CONV, "model.conditioning=projection", "data=packed", f"data.path={target}"]
     overrides += ["data.labels=folders", "data.batch_size=8", "data.random_flip=true", "metrics=none", "logger=csv"]
@@ -159,7 +163,9 @@ def test_a_short_run_trains_on_a_pack_made_by_the_command(tmp_path: Path, data_d
     assert all(torch.isfinite(tensor.float()).all() for tensor in checkpoint["state_dict"].values())
 
 
-def test_the_duplicate_check_finds_a_planted_duplicate(tmp_path: Path, data_dir: Path) -> None:
+def test_the_duplicate_check_finds_a_planted_duplicate(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture
+) -> None:
     """Ten training photos; the test folder holds ten other photos, one training photo saved again as a BMP (the
     same pixels: exact) and another one shrunk and recompressed as a JPEG (near). Only those two are reported."""
     photos = cifar_images(data_dir, 10)
@@ -179,9 +185,8 @@ def test_the_duplicate_check_finds_a_planted_duplicate(tmp_path: Path, data_dir:
     Image.fromarray(photos[7]).resize((24, 24), Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=75)
     (tmp_path / "test" / "shrunk.jpg").write_bytes(buffer.getvalue())
 
-    done = run_python([sys.executable, str(SCRIPT), "check", str(tmp_path)], ROOT, {**os.environ}, HANG_GUARD_S)
-    assert done.returncode == 1, done.stderr[-3000:]
-    lines = done.stdout.splitlines()
+    assert dataset_command(["check", str(tmp_path)]) == 1  # its main, in this process, as above
+    lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["exact", str(tmp_path / "train" / "3.png"), str(tmp_path / "test" / "copy.bmp")]
     kind, distance, train_file, test_file = lines[1].split()
     assert (kind, train_file, test_file) == (

@@ -56,7 +56,8 @@ def main(argv: list[str]) -> None:
     import torch
 
     from gansuite.callbacks.divergence import DivergenceGuard
-    from gansuite.data.image_folder import list_images, readable_images
+    from gansuite.data.image_files import list_images
+    from gansuite.data.image_folder import readable_images
     from gansuite.modules.gan import GAN
     from gansuite.nets import build_discriminator, build_generator
     from gansuite.objective.losses import NonSaturatingLoss

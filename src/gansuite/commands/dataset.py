@@ -86,7 +86,7 @@ def main(argv: list[str]) -> int:
         )
         return 0
     from gansuite.data.duplicates import fingerprints, report, shared_images
-    from gansuite.data.image_folder import list_images
+    from gansuite.data.image_files import list_images
 
     train = fingerprints(list_images(args.train_folder, "SRC"))
     test = fingerprints(list_images(args.test_folder, "--test" if args.test else "SRC"))

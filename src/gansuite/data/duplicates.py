@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image
 from scipy.fft import dctn
 
-from gansuite.data.pixels import to_uint8
+from gansuite.data.pixels import to_uint8_array
 from gansuite.errors import DataError
 
 #: The grayscale image's side for the DCT, and the side of the block of lowest frequencies kept: 8 x 8 = 64 bits.
@@ -58,7 +58,7 @@ def fingerprint(path: Path) -> tuple[str, int]:
     """The sha256 of `path`'s decoded RGB pixels (with their shape) and its 64-bit perceptual hash."""
     try:
         with Image.open(path) as image:
-            pixels = to_uint8(image, 3, path).permute(1, 2, 0).numpy()
+            pixels = to_uint8_array(image, 3, path)
     except OSError as error:
         raise DataError(f"cannot read image {path} ({error}): delete or replace it, then check again") from error
     exact = hashlib.sha256(f"{pixels.shape}".encode() + pixels.tobytes()).hexdigest()

@@ -23,27 +23,13 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.transforms.v2 import functional as TF
 
 from gansuite.data.batches import file_loader
+from gansuite.data.image_files import list_images
 from gansuite.data.images import ImageDataModule, image_hw
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 LABEL_SOURCES = ("none", "folders")
 ASPECTS = ("crop", "pad", "stretch")
-
-
-def list_images(folder: Path, key: str = "data.path") -> list[Path]:
-    """Image files under `folder`, sorted; other files are ignored by their extension. `key`: the argument that
-    named the folder (data.path, input, test_path, ...), which the errors tell the user to change."""
-    if not folder.is_dir():
-        raise DataError(f"image folder {folder.resolve()} does not exist: set {key} to a folder of images")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
-    if not files:
-        raise DataError(
-            f"no images in {folder.resolve()} (looked for {', '.join(IMAGE_EXTENSIONS)}): set {key} to a "
-            "folder that holds images"
-        )
-    return files
 
 
 def unreadable(path: Path) -> str | None:

@@ -31,7 +31,8 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from gansuite.data.image_folder import ImageFiles, folder_labels, list_images
+from gansuite.data.image_files import list_images
+from gansuite.data.image_folder import ImageFiles, folder_labels
 from gansuite.data.images import InMemoryImages
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError

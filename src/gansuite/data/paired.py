@@ -23,7 +23,7 @@ from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
 from gansuite.data import sources
-from gansuite.data.image_folder import IMAGE_EXTENSIONS
+from gansuite.data.image_files import IMAGE_EXTENSIONS
 from gansuite.data.unpaired import AuthorsArchive, ImageFileDomain, UnpairedImages
 from gansuite.errors import ConfigError, DataError
 from gansuite.nets.color import luma_of

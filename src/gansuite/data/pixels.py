@@ -22,11 +22,13 @@ with three channels is repeated.
 import io
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 from PIL import Image, ImageCms
-from torch import Tensor
+
+if TYPE_CHECKING:
+    from torch import Tensor
 
 from gansuite.errors import DataError
 
@@ -40,8 +42,17 @@ FIX = "convert it to an 8-bit RGB or grayscale PNG"
 NOOPTIMIZE = 0x0100  # LittleCMS's cmsFLAGS_NOOPTIMIZE; ImageCms.Flags.NOOPTIMIZE needs Pillow >= 10.3
 
 
-def to_uint8(image: Image.Image, channels: int, path: Path) -> Tensor:
-    """`image` as uint8 (channels, H, W), sRGB for 3 channels; `path` names it in a DataError if it is refused."""
+def to_uint8(image: Image.Image, channels: int, path: Path) -> "Tensor":
+    """`image` as a uint8 (channels, H, W) tensor, sRGB for 3 channels; `path` names it in a DataError if it is
+    refused. torch is imported here, not with the module: the duplicate check reads pixels with numpy alone
+    (`to_uint8_array`), and importing torch would be most of its time."""
+    import torch
+
+    return torch.from_numpy(to_uint8_array(image, channels, path)).permute(2, 0, 1)
+
+
+def to_uint8_array(image: Image.Image, channels: int, path: Path) -> np.ndarray:
+    """`image` as a uint8 (H, W, channels) array, by the rule above; `path` names it in a DataError if it is refused."""
     profile = LAB if image.mode == "LAB" else image.info.get("icc_profile")
     if image.mode in FULL_SCALE:
         image = scaled(image, path)
@@ -60,7 +71,7 @@ def to_uint8(image: Image.Image, channels: int, path: Path) -> Tensor:
     pixels = np.atleast_3d(np.asarray(image.convert("RGB" if channels == 3 else "L")))
     if alpha is not None:
         pixels = (pixels * alpha + 127) // 255  # round(colour * alpha / 255): 255 is odd, so there are no ties
-    return torch.from_numpy(pixels.astype(np.uint8)).permute(2, 0, 1)
+    return pixels.astype(np.uint8)
 
 
 def scaled(image: Image.Image, path: Path) -> Image.Image:

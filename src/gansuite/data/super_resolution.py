@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from gansuite.data import sources
 from gansuite.data.batches import file_loader
-from gansuite.data.image_folder import list_images
+from gansuite.data.image_files import list_images
 from gansuite.data.images import ImageDataModule, to_model_range
 from gansuite.data.unpaired import ImageFileDomain
 from gansuite.errors import ConfigError, DataError

@@ -23,7 +23,7 @@ from torchvision.transforms import InterpolationMode, v2
 
 from gansuite.data import sources
 from gansuite.data.batches import file_loader
-from gansuite.data.image_folder import IMAGE_EXTENSIONS
+from gansuite.data.image_files import IMAGE_EXTENSIONS
 from gansuite.data.images import ImageDataModule, image_hw, resized_split, to_model_range
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError

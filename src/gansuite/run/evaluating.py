@@ -11,7 +11,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from gansuite.commands.entry import user_error
 from gansuite.commands.evaluate import check
-from gansuite.data.image_folder import list_images
+from gansuite.data.image_files import list_images
 from gansuite.errors import ConfigError
 from gansuite.files import write_text_atomically
 from gansuite.modules.loading import load_module

@@ -13,7 +13,7 @@ from torchvision.transforms.v2.functional import pil_to_tensor
 import gansuite
 from gansuite.artifacts.plots import save_image_grid
 from gansuite.commands.entry import check_writable
-from gansuite.data.image_folder import list_images
+from gansuite.data.image_files import list_images
 from gansuite.errors import ConfigError
 from gansuite.files import atomic_write
 

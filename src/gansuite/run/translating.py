@@ -10,7 +10,7 @@ from torchvision.transforms import InterpolationMode, v2
 
 from gansuite.artifacts.plots import save_image_grid
 from gansuite.commands.entry import check_writable
-from gansuite.data.image_folder import list_images
+from gansuite.data.image_files import list_images
 from gansuite.data.images import to_model_range
 from gansuite.data.unpaired import ImageFileDomain
 from gansuite.errors import ConfigError

@@ -1,0 +1,23 @@
+"""Which files under a folder are images: what every folder reader, the dataset commands and the scripts that take a
+folder look for. A module of its own, free of torch and Lightning, so `gansuite-dataset check` finds and reads images
+without importing them (seconds of a command that otherwise takes well under one)."""
+
+from pathlib import Path
+
+from gansuite.errors import DataError
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def list_images(folder: Path, key: str = "data.path") -> list[Path]:
+    """Image files under `folder`, sorted; other files are ignored by their extension. `key`: the argument that
+    named the folder (data.path, input, test_path, ...), which the errors tell the user to change."""
+    if not folder.is_dir():
+        raise DataError(f"image folder {folder.resolve()} does not exist: set {key} to a folder of images")
+    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not files:
+        raise DataError(
+            f"no images in {folder.resolve()} (looked for {', '.join(IMAGE_EXTENSIONS)}): set {key} to a "
+            "folder that holds images"
+        )
+    return files

@@ -9,12 +9,17 @@ from gansuite.errors import DataError
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
 
+def image_files(folder: Path) -> list[Path]:
+    """Image files under `folder` (at any depth), sorted; other files are ignored by their extension."""
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+
+
 def list_images(folder: Path, key: str = "data.path") -> list[Path]:
-    """Image files under `folder`, sorted; other files are ignored by their extension. `key`: the argument that
+    """`image_files(folder)`, or a DataError when the folder is missing or holds none. `key`: the argument that
     named the folder (data.path, input, test_path, ...), which the errors tell the user to change."""
     if not folder.is_dir():
         raise DataError(f"image folder {folder.resolve()} does not exist: set {key} to a folder of images")
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    files = image_files(folder)
     if not files:
         raise DataError(
             f"no images in {folder.resolve()} (looked for {', '.join(IMAGE_EXTENSIONS)}): set {key} to a "

@@ -23,7 +23,7 @@ from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
 from gansuite.data import sources
-from gansuite.data.image_files import IMAGE_EXTENSIONS
+from gansuite.data.image_files import image_files
 from gansuite.data.unpaired import AuthorsArchive, ImageFileDomain, UnpairedImages
 from gansuite.errors import ConfigError, DataError
 from gansuite.nets.color import luma_of
@@ -80,10 +80,6 @@ class ImageHalf(Dataset):
         image = self.images[index]
         half = image.shape[-1] // 2
         return image[..., :half] if self.side == "A" else image[..., half:]
-
-
-def image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
 
 
 def image_size(path: Path) -> tuple[int, int]:

@@ -23,7 +23,7 @@ from torchvision.transforms import InterpolationMode, v2
 
 from gansuite.data import sources
 from gansuite.data.batches import file_loader
-from gansuite.data.image_files import IMAGE_EXTENSIONS
+from gansuite.data.image_files import IMAGE_EXTENSIONS, image_files
 from gansuite.data.images import ImageDataModule, image_hw, resized_split, to_model_range
 from gansuite.data.pixels import to_uint8
 from gansuite.errors import ConfigError, DataError
@@ -55,7 +55,7 @@ def domain_files(root: Path, split: str) -> list[Path]:
             f"{folder.resolve()} does not exist: unpaired data needs the folders {', '.join(s + '/' for s in SPLITS)} "
             f"of images under one folder (set data.path to it)"
         )
-    files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    files = image_files(folder)
     if not files:
         raise DataError(
             f"domain folder {folder.resolve()} holds no images (looked for {', '.join(IMAGE_EXTENSIONS)}): every one "

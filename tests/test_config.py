@@ -144,3 +144,19 @@ def test_compositions_with_the_tests_config_cache_are_hydras_own(tmp_path):
     first.model.generator.conv.width = 3
     second = compose_config(["model=dcgan"], tmp_path)
     assert second.model.latent_dim != 7 and second.model.generator.conv.width != 3
+
+
+def test_settings_of_an_option_not_chosen_are_refused_and_the_named_removal_trains_without_it(tmp_path):
+    """r3gan_toy tunes r1's and r2's gamma; emptying the group leaves those settings without a regularizer, which
+    validation names before anything is built. The removal it suggests (`~regularizers.r1`) leaves none behind."""
+    from gansuite.run.validation import validate
+
+    with pytest.raises(
+        ConfigError, match=r"regularizers\.r1 is set \(gamma\) but r1 is not chosen in regularizers=\[\]"
+    ):
+        validate(compose_config(["experiment=r3gan_toy", "regularizers=[]"], tmp_path))
+    with pytest.raises(ConfigError, match=r"callbacks\.nope is set \('x'\) but nope is not chosen"):
+        validate(compose_config(["+callbacks.nope=x"], tmp_path))
+    cfg = compose_config(["experiment=r3gan_toy", "regularizers=[]", "~regularizers.r1", "~regularizers.r2"], tmp_path)
+    validate(cfg)
+    assert dict(build_model(cfg, (2,)).regularizers) == {}

@@ -55,6 +55,13 @@ TABLE = [
     ),
     BadInput(
         "train.py",
+        "experiment=r3gan_toy regularizers=[r1]",
+        "regularizers.r2 is set (gamma) but r2 is not chosen in regularizers=[r1]: add it, regularizers=[r1,r2], or "
+        "drop its settings with ~regularizers.r2",
+        "experiment=r3gan_toy regularizers=[r1,r2]",
+    ),
+    BadInput(
+        "train.py",
         "model=foo",
         "model=foo is not an option of model: choose one of cyclegan, dcgan, gan, pix2pix, srgan, srresnet, stylegan2, "
         "wgan",

@@ -35,6 +35,7 @@ def validate(cfg: DictConfig, loading: Callable[[], None] | None = None) -> None
     _check_labels(cfg.model, cfg.data)
     _check_checkpoint(cfg.get("ckpt_path"))
     _check_init_from(cfg.get("init_from"), cfg.get("init_networks"))
+    _check_chosen_options(cfg)
     if loading is not None:
         loading()
     _check_domains(_target(cfg.model, "model"), _target(cfg.data, "data"))
@@ -144,6 +145,29 @@ def _check_labels(model: DictConfig, data: DictConfig) -> None:
             f"model.conditioning={conditioning} trains on labels, but this data yields none: {fix}, or set "
             "model.conditioning=none"
         )
+
+
+# The groups that take a list of options (regularizers=[r1,r2]), each chosen option one instantiated entry.
+LIST_GROUPS = ("regularizers", "generator_regularizers", "callbacks", "logger")
+
+
+def _check_chosen_options(cfg: DictConfig) -> None:
+    """Every entry of a list group is an option chosen in it. An entry without `_target_` holds settings of an
+    option that is not chosen: an experiment tunes r1 and the command line empties the group (`regularizers=[]`), or
+    a `+regularizers.r3.gamma=1` names an option that does not exist; instantiating it fails far from the cause."""
+    for group in LIST_GROUPS:
+        entries = cfg.get(group)
+        if not isinstance(entries, DictConfig):
+            continue
+        chosen = [name for name, entry in entries.items() if isinstance(entry, DictConfig) and "_target_" in entry]
+        for name, entry in entries.items():
+            if name in chosen:
+                continue
+            settings = ", ".join(map(str, entry)) if isinstance(entry, DictConfig) else repr(entry)
+            raise ConfigError(
+                f"{group}.{name} is set ({settings}) but {name} is not chosen in {group}=[{','.join(chosen)}]: add "
+                f"it, {group}=[{','.join([*chosen, str(name)])}], or drop its settings with ~{group}.{name}"
+            )
 
 
 def _target(node: DictConfig, group: str) -> Any:

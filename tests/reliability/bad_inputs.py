@@ -48,6 +48,40 @@ TABLE = [
     BadInput("train.py", "data.batchsize=32", "did you mean data.batch_size?", "data.batch_size=32"),
     BadInput(
         "train.py",
+        "trainer.limit_val_batches=2",
+        "trainer.limit_val_batches is not in this config, though lightning.Trainer (trainer) takes it: pass it with "
+        "+trainer.limit_val_batches=<value>",
+        "+trainer.limit_val_batches=2",
+    ),
+    BadInput(
+        "train.py",
+        "model.optimizer_g._target_=torch.optim.AdamX",
+        "model.optimizer_g._target_=torch.optim.AdamX cannot be imported (module 'torch.optim' has no attribute "
+        "'AdamX'): check its spelling",
+        "model.optimizer_g._target_=torch.optim.AdamW",
+    ),
+    BadInput(
+        "train.py",
+        "model.generator.mlp.width=0",
+        "model.generator.mlp.width must be a positive integer (a size of the network's layers), got 0",
+        "model.generator.mlp.width=64",
+    ),
+    BadInput(
+        "train.py",
+        "trainer.accelerator=gpu",
+        "trainer.accelerator=gpu but torch sees no CUDA GPU here (torch.cuda.is_available() is False): use "
+        "trainer.accelerator=auto, which takes a GPU when there is one, or trainer.accelerator=cpu",
+        "trainer.accelerator=cpu",
+        env={"CUDA_VISIBLE_DEVICES": ""},
+    ),
+    BadInput(
+        "train.py",
+        "trainer.devices=2",
+        "trainer.devices=2 trains with DDP, which must look for unused parameters here (the critic's and the "
+        "generator's backward passes touch different networks): add trainer=ddp, e.g. trainer=ddp trainer.devices=2",
+    ),
+    BadInput(
+        "train.py",
         "logger=false",
         "logger=false: logger is a config group, which takes one of its options (csv, tensorboard, wandb), a list of "
         "them (logger=[csv]) or none (logger=[])",

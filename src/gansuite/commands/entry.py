@@ -28,6 +28,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
+from gansuite.commands.target_parameters import init_parameters
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError, DataError, DivergenceError
 
@@ -157,8 +158,14 @@ def explain(error: Exception, config_name: str, overrides: list[str]) -> str:
         suggestion = f"did you mean {' or '.join(close)}? " if close else ""
         parent, _, leaf = bad.rpartition(".")
         target = OmegaConf.select(base, f"{parent}._target_") if parent else None
-        if target is not None:  # `+key=` would pass an argument the class does not take: no fix to offer
+        taken = init_parameters(target) if isinstance(target, str) else None
+        if taken is not None and leaf not in taken:  # `+key=` would pass an argument the class does not take
             return f"{bad} is not a key of this config: {suggestion}({parent} builds {target}, which takes no {leaf})"
+        if taken is not None:  # a parameter the config leaves at the class's default
+            return f"{bad} is not in this config, though {target} ({parent}) takes it: pass it with +{bad}=<value>"
+        if target is not None:
+            fix = f"({parent} builds {target}: if it takes {leaf}, pass it with +{bad}=<value>)"
+            return f"{bad} is not a key of this config: {suggestion}{fix}"
         return f"{bad} is not a key of this config: {suggestion}(to add a new key on purpose, write +{bad}=<value>)"
     options = re.search(r"Could not (?:find|load) '([^']+)'", message)
     if options and options.group(1) in PLUGIN_OPTIONS:

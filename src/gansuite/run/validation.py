@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from gansuite.conf_dir import CONFIG_DIR
 from gansuite.errors import ConfigError
@@ -36,10 +36,14 @@ def validate(cfg: DictConfig, loading: Callable[[], None] | None = None) -> None
     _check_checkpoint(cfg.get("ckpt_path"))
     _check_init_from(cfg.get("init_from"), cfg.get("init_networks"))
     _check_chosen_options(cfg)
+    _check_net_sizes(cfg.model)
+    _check_devices(cfg.trainer)
     if loading is not None:
         loading()
     _check_domains(_target(cfg.model, "model"), _target(cfg.data, "data"))
     _target(cfg.loss, "loss")
+    _check_targets(cfg)
+    _check_accelerator(cfg.trainer)
 
 
 def _check_missing(cfg: DictConfig) -> None:
@@ -168,6 +172,76 @@ def _check_chosen_options(cfg: DictConfig) -> None:
                 f"{group}.{name} is set ({settings}) but {name} is not chosen in {group}=[{','.join(chosen)}]: add "
                 f"it, {group}=[{','.join([*chosen, str(name)])}], or drop its settings with ~{group}.{name}"
             )
+
+
+# The networks' layer sizes (under model.generator and model.discriminator): zero would build a net that trains on
+# nothing (an MLP of width 0 outputs its bias alone) or fails deep inside torch.
+NET_SIZES = ("width", "num_blocks", "num_layers", "mapping_layers", "channel_base", "channel_max", "w_dim")
+
+
+def _check_net_sizes(model: DictConfig) -> None:
+    def walk(node: DictConfig, path: str) -> None:
+        for key, value in node.items():
+            key_path = f"{path}.{key}"
+            if isinstance(value, DictConfig):
+                walk(value, key_path)
+            elif key in NET_SIZES and value is not None:
+                check_positive_int(value, key_path, "a size of the network's layers")
+            elif key == "depth" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+                raise ConfigError(f"{key_path} must be an integer >= 0 (hidden layers; 0: linear), got {value!r}")
+
+    for network in ("generator", "discriminator"):
+        if isinstance(model.get(network), DictConfig):
+            walk(model[network], f"model.{network}")
+
+
+def _check_devices(trainer: DictConfig) -> None:
+    """Several devices or nodes train with DDP, which must look for unused parameters here: each batch's two
+    backward passes touch different networks. trainer=ddp sets that; Lightning's default DDP fails on the first
+    batch with a traceback from every process. (`auto` is left to Lightning: one device on a one-GPU machine.)"""
+    devices, nodes = trainer.get("devices", 1), trainer.get("num_nodes", 1)
+    if isinstance(devices, ListConfig):
+        several, shown = len(devices) > 1, f"[{','.join(map(str, devices))}]"
+    else:
+        ids = [d.strip() for d in str(devices).split(",") if d.strip()]
+        several = len(ids) > 1 or (ids[0] not in ("auto", "0", "1") if ids else False)
+        shown = str(devices)
+    if (several or nodes != 1) and not isinstance(trainer.get("strategy"), DictConfig):
+        on = f"trainer.devices={shown}" + (f" trainer.num_nodes={nodes}" if nodes != 1 else "")
+        raise ConfigError(
+            f"{on} trains with DDP, which must look for unused parameters here (the critic's and the generator's "
+            f"backward passes touch different networks): add trainer=ddp, e.g. trainer=ddp {on}"
+        )
+
+
+def _check_accelerator(trainer: DictConfig) -> None:
+    """A GPU asked for by name where torch sees none: Lightning's own refusal is a multi-line exception."""
+    import torch
+
+    accelerator = str(trainer.get("accelerator", "auto"))
+    if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"trainer.accelerator={accelerator} but torch sees no CUDA GPU here (torch.cuda.is_available() is "
+            "False): use trainer.accelerator=auto, which takes a GPU when there is one, or trainer.accelerator=cpu"
+        )
+
+
+def _check_targets(cfg: DictConfig) -> None:
+    """Every `_target_` in the config names something importable (a typo in `model.optimizer_g._target_` would
+    otherwise surface as Hydra's multi-line instantiation error)."""
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            target = node.get("_target_")
+            if isinstance(target, str):
+                _target(OmegaConf.create({"_target_": target}), path)
+            for key, value in node.items():
+                walk(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{path}.{index}")
+
+    walk(OmegaConf.to_container(cfg, resolve=False), "")
 
 
 def _target(node: DictConfig, group: str) -> Any:

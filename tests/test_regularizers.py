@@ -262,7 +262,9 @@ def test_constant_schedule_ignores_progress_and_forward_reads_it():
     ("make", "match"),
     [
         (lambda: GradientPenalty(weight=-1.0), "weight must be >= 0"),
-        (lambda: R1(gamma=-1.0), "weight must be >= 0"),
+        (lambda: R1(gamma=-1.0), "R1 gamma must be >= 0, got -1.0"),
+        (lambda: R2(gamma=0.1, final_gamma=-1.0), "R2 final_gamma must be >= 0, got -1.0"),
+        (lambda: R1(gamma=0.1, schedule="cosine"), "R1 schedule=cosine anneals gamma to final_gamma: set final_gamma"),
         (lambda: GradientPenalty(every=0), "every must be an integer >= 1"),
         (lambda: GradientPenalty(every=2.5), "every must be an integer >= 1"),
         (lambda: GradientPenalty(schedule="linear"), "schedule must be one of constant, cosine"),

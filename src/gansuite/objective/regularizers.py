@@ -159,6 +159,14 @@ class _GammaRegularizer(Regularizer):
     def __init__(
         self, gamma: float, every: int = 1, schedule: str = "constant", final_gamma: float | None = None
     ) -> None:
+        # Checked under the names the config uses: the base class checks its weight, gamma / 2.
+        name = type(self).__name__
+        if not gamma >= 0:
+            raise ConfigError(f"{name} gamma must be >= 0, got {gamma}; use 0 (or drop the regularizer) to disable it")
+        if final_gamma is not None and not final_gamma >= 0:
+            raise ConfigError(f"{name} final_gamma must be >= 0, got {final_gamma}")
+        if schedule == "cosine" and final_gamma is None:
+            raise ConfigError(f"{name} schedule=cosine anneals gamma to final_gamma: set final_gamma")
         super().__init__(gamma / 2, every, schedule, None if final_gamma is None else final_gamma / 2)
         self.gamma = gamma
 

@@ -220,6 +220,18 @@ TABLE = [
     ),
     BadInput("scripts/sample.py", "", "Missing mandatory value: ckpt_path; usage: scripts/sample.py ckpt_path=<ckpt>"),
     BadInput(
+        "scripts/sample.py",
+        "{toy_ckpt}",
+        "is not a key=value argument: did you mean ckpt_path=",
+        "ckpt_path={toy_ckpt}",
+    ),
+    BadInput(
+        "scripts/sample.py",
+        "ckpt_path={toy_ckpt} num_samples=8",
+        "num_samples is not an option of scripts/sample.py: did you mean n=?",
+        "ckpt_path={toy_ckpt} n=8",
+    ),
+    BadInput(
         "scripts/sample.py", "ckpt_path={toy_ckpt} n=0", "n must be a positive integer", "ckpt_path={toy_ckpt} n=8"
     ),
     BadInput(

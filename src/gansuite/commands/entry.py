@@ -311,9 +311,26 @@ def check_command_line(argv: list[str], config_name: str, validate: Callable[[Di
         validate(cfg)
 
 
+# Names a user brings from the other commands (translate.py's output=) or other tools, and the option each means.
+SCRIPT_SYNONYMS = {"num_samples": "n", "samples": "n", "output": "out", "output_dir": "out", "ckpt": "ckpt_path"}
+
+
 def script_arguments(argv: list[str], defaults: dict[str, Any], script: str) -> DictConfig:
     """`key=value` arguments of a small script over its `defaults` ("???" marks a required one), or a ConfigError
-    that names the problem and shows the usage: an unknown key, a missing required one, a value of the wrong type."""
+    that names the problem and shows the usage: an unknown key (with the option it likely means), an argument that
+    is not key=value, a missing required one, a value of the wrong type."""
+    required = " ".join(f"{key}=<{key.removesuffix('_path')}>" for key, value in defaults.items() if value == "???")
+    usage = f"usage: scripts/{script} {required} [{' '.join(defaults)}]"
+    for argument in argv:
+        key, equals, _ = argument.partition("=")
+        if not equals:
+            meant = f": did you mean ckpt_path={argument}?" if "ckpt_path" in defaults else ""
+            raise ConfigError(f"{argument!r} is not a key=value argument{meant}; {usage}")
+        if key not in defaults:
+            synonym = SCRIPT_SYNONYMS.get(key)
+            close = [synonym] if synonym in defaults else difflib.get_close_matches(key, list(defaults), n=2)
+            meant = f": did you mean {' or '.join(f'{c}=' for c in close)}?" if close else ""
+            raise ConfigError(f"{key} is not an option of scripts/{script}{meant}; {usage}")
     args = OmegaConf.create(defaults)
     OmegaConf.set_struct(args, True)
     try:
@@ -323,6 +340,5 @@ def script_arguments(argv: list[str], defaults: dict[str, Any], script: str) -> 
                 args[key]  # noqa: B018 -- raises when missing
     except OmegaConfBaseException as error:
         problem = str(error).splitlines()[0]
-        required = " ".join(f"{key}=<{key.removesuffix('_path')}>" for key, value in defaults.items() if value == "???")
-        raise ConfigError(f"{problem}; usage: scripts/{script} {required} [{' '.join(defaults)}]") from None
+        raise ConfigError(f"{problem}; {usage}") from None
     return args

@@ -99,7 +99,7 @@ def test_label_smoothing_reaches_the_loss(tmp_path):
         (["loss=wasserstein"], (2,), "regularizers=[gp]"),
         (["model=dcgan", "loss=wasserstein"], (1, 32, 32), "model.weight_clip=0.01"),
         (["model=dcgan"], (2,), "use model=gan (MLP) or model=wgan for 2-D points"),
-        (["model=gan", "model.n_critic=0"], (2,), "model.n_critic must be >= 1"),
+        (["model=gan", "model.n_critic=0"], (2,), "model.n_critic must be a positive integer"),
     ],
 )
 def test_combinations_that_cannot_train_name_the_fix(tmp_path, overrides, shape, fragment):

@@ -76,6 +76,31 @@ TABLE = [
     ),
     BadInput(
         "train.py",
+        "trainer.precision=64",
+        "trainer.precision=64 is not supported: use 32-true (the default), bf16-mixed or 16-mixed",
+        "trainer.precision=32-true",
+    ),
+    BadInput(
+        "train.py",
+        "model.n_critic=1.5",
+        "model.n_critic must be a positive integer (discriminator updates per generator update, e.g. 5), got 1.5",
+        "model.n_critic=2",
+    ),
+    BadInput(
+        "train.py",
+        "model.optimizer_d.betas=[0.5]",
+        "model.optimizer_d.betas must be two numbers in [0, 1), got [0.5]: set e.g. "
+        "model.optimizer_d.betas=[0.5,0.999]",
+        "model.optimizer_d.betas=[0.5,0.999]",
+    ),
+    BadInput(
+        "train.py",
+        "metrics.num_samples=0",
+        "metrics.num_samples must be a positive integer (e.g. 2500), got 0",
+        "metrics.num_samples=100",
+    ),
+    BadInput(
+        "train.py",
         "trainer.devices=2",
         "trainer.devices=2 trains with DDP, which must look for unused parameters here (the critic's and the "
         "generator's backward passes touch different networks): add trainer=ddp, e.g. trainer=ddp trainer.devices=2",

@@ -34,7 +34,7 @@ BAD_INPUTS = {
     "model.optimizer_g.lr=-1": (ConfigError, "model.optimizer_g.lr must be a positive number, got -1"),
     "model.optimizer_d.lr=0": (ConfigError, "model.optimizer_d.lr must be a positive number"),
     "model.optimizer_d.betas=[0.5,1.5]": (ConfigError, "model.optimizer_d.betas must be two numbers in [0, 1)"),
-    "model.n_critic=0": (ConfigError, "model.n_critic must be >= 1"),
+    "model.n_critic=0": (ConfigError, "model.n_critic must be a positive integer"),
     "model=wgan regularizers.gp.weight=-10": (ConfigError, "GradientPenalty weight must be >= 0"),
     "model.weight_clip=0": (ConfigError, "model.weight_clip must be > 0 or null"),
     "model.latent_dim=0": (ConfigError, "model.latent_dim must be a positive integer"),

@@ -10,6 +10,8 @@ when modes are dropped (all mass on one of 8 modes gives log 8 = 2.08).
 import torch
 from torch import Tensor
 
+from gansuite.errors import ConfigError
+
 
 def mode_coverage(samples: Tensor, centers: Tensor, std: float, min_fraction: float = 0.2) -> dict[str, float]:
     """Modes covered, high-quality share and KL of `samples` (N, 2) against an equal-weight mixture."""
@@ -40,12 +42,23 @@ class ModeCoverage:
     names = ["modes", "high_quality", "kl"]
 
     def __init__(self, num_samples: int = 2500, min_fraction: float = 0.2) -> None:
+        # 0 samples scored every mode covered and a KL of 0, with a NaN high-quality share.
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+            raise ConfigError(f"metrics.num_samples must be a positive integer (e.g. 2500), got {num_samples!r}")
+        if not 0 < min_fraction <= 1:
+            raise ConfigError(f"metrics.min_fraction must be in (0, 1] (0.2: the usual share), got {min_fraction!r}")
         self.num_samples = num_samples
         self.min_fraction = min_fraction
 
-    def __call__(self, pl_module, datamodule) -> dict[str, float]:
+    def prepare(self, datamodule, device: torch.device) -> None:
+        """Before training: the data has modes to count (its `centers`)."""
         if not hasattr(datamodule, "centers"):
-            raise TypeError("metrics=mode_coverage needs a Gaussian-mixture dataset (data=ring8, grid25, ...)")
+            raise ConfigError(
+                f"metrics=mode_coverage counts the modes of a Gaussian mixture, which {type(datamodule).__name__} "
+                "is not: use data=ring8 or data=grid25, or metrics=default for images"
+            )
+
+    def __call__(self, pl_module, datamodule) -> dict[str, float]:
         samples = pl_module.sample(self.num_samples)
         return mode_coverage(samples, datamodule.centers, datamodule.std, self.min_fraction)
 

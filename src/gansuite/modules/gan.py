@@ -76,9 +76,10 @@ class GAN(AdversarialModule):
                 f"accumulate={self.accumulate} splits the batch, but feature matching compares the batch's mean "
                 "features, which micro-batches change: set accumulate=1 or model.feature_matching=0"
             )
-        if n_critic < 1:
+        if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
             raise ConfigError(
-                f"model.n_critic must be >= 1 (discriminator updates per generator update), got {n_critic}"
+                "model.n_critic must be a positive integer (discriminator updates per generator update, e.g. 5), "
+                f"got {n_critic}"
             )
         self.latent_dim = latent_dim
         self.n_critic = n_critic

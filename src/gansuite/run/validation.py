@@ -38,6 +38,7 @@ def validate(cfg: DictConfig, loading: Callable[[], None] | None = None) -> None
     _check_chosen_options(cfg)
     _check_net_sizes(cfg.model)
     _check_devices(cfg.trainer)
+    _check_precision(cfg.trainer)
     if loading is not None:
         loading()
     _check_domains(_target(cfg.model, "model"), _target(cfg.data, "data"))
@@ -97,9 +98,14 @@ def _check_optimizers(model: DictConfig) -> None:
         if lr is not None and not (isinstance(lr, int | float) and lr > 0):
             raise ConfigError(f"model.{name}.lr must be a positive number, got {lr!r}: set e.g. model.{name}.lr=2e-4")
         betas = optimizer.get("betas")
-        if betas is not None and not all(isinstance(b, int | float) and 0 <= b < 1 for b in betas):
+        if betas is not None and (
+            isinstance(betas, str | int | float)
+            or len(betas) != 2
+            or not all(isinstance(b, int | float) and 0 <= b < 1 for b in betas)
+        ):
+            shown = list(betas) if isinstance(betas, ListConfig) else betas
             raise ConfigError(
-                f"model.{name}.betas must be two numbers in [0, 1), got {list(betas)}: set e.g. "
+                f"model.{name}.betas must be two numbers in [0, 1), got {shown}: set e.g. "
                 f"model.{name}.betas=[0.5,0.999]"
             )
 
@@ -108,6 +114,9 @@ def _check_model_numbers(model: DictConfig) -> None:
     latent_dim = model.get("latent_dim")
     if latent_dim is not None:
         check_positive_int(latent_dim, "model.latent_dim", "the size of the noise vector, e.g. 64")
+    n_critic = model.get("n_critic")
+    if n_critic is not None:
+        check_positive_int(n_critic, "model.n_critic", "discriminator updates per generator update, e.g. 5")
     weight = model.get("feature_matching")
     if weight is not None and weight < 0:
         raise ConfigError(
@@ -211,6 +220,22 @@ def _check_devices(trainer: DictConfig) -> None:
         raise ConfigError(
             f"{on} trains with DDP, which must look for unused parameters here (the critic's and the generator's "
             f"backward passes touch different networks): add trainer=ddp, e.g. trainer=ddp {on}"
+        )
+
+
+# Lightning's precision settings that train here: float32 weights, with bf16 or fp16 autocast for the mixed ones
+# (16 and bf16 are Lightning's old names of 16-mixed and bf16-mixed).
+PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16", "16-mixed", "16")
+
+
+def _check_precision(trainer: DictConfig) -> None:
+    """True half or double precision (`bf16-true`, `16-true`, `64-true`) casts the weights but not the batches the
+    datamodules and callbacks make in float32: the first convolution fails on mismatched types."""
+    precision = str(trainer.get("precision", "32-true"))
+    if precision not in PRECISIONS:
+        raise ConfigError(
+            f"trainer.precision={precision} is not supported: use 32-true (the default), bf16-mixed or 16-mixed "
+            "(float32 weights with bf16 or fp16 autocast)"
         )
 
 

@@ -246,6 +246,19 @@ TABLE = [
     BadInput("scripts/sample.py", "", "Missing mandatory value: ckpt_path; usage: scripts/sample.py ckpt_path=<ckpt>"),
     BadInput(
         "scripts/sample.py",
+        "ckpt_path={toy_ckpt} device=gpu",
+        "device=gpu is not a torch device: use cpu, cuda or cuda:<index>",
+        "ckpt_path={toy_ckpt} device=cpu",
+    ),
+    BadInput(
+        "scripts/sample.py",
+        "ckpt_path={toy_ckpt} device=cuda",
+        "device=cuda but torch sees no CUDA GPU here (torch.cuda.is_available() is False): use device=cpu",
+        "ckpt_path={toy_ckpt} device=cpu",
+        env={"CUDA_VISIBLE_DEVICES": ""},
+    ),
+    BadInput(
+        "scripts/sample.py",
         "{toy_ckpt}",
         "is not a key=value argument: did you mean ckpt_path=",
         "ckpt_path={toy_ckpt}",

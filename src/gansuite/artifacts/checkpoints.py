@@ -20,6 +20,7 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
     path = Path(ckpt_path)
     if not path.is_file():
         raise ConfigError(f"checkpoint {path} does not exist: pass ckpt_path=<run dir>/checkpoints/last.ckpt")
+    check_device(map_location)
     try:
         checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as error:  # zip errors, unpickling errors, EOF: all mean the file is not a sound checkpoint
@@ -28,6 +29,23 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
             f"cannot read checkpoint {path}, it is truncated or not a checkpoint ({reason}): pass another checkpoint"
         ) from error
     return upgrade_checkpoint(checkpoint) if isinstance(checkpoint, dict) else checkpoint
+
+
+def check_device(device: str | torch.device) -> None:
+    """`device` (the scripts' device=, gansuite.load's map_location) names a device torch has here; else a
+    ConfigError, where torch.load's own failure would read as a torn checkpoint."""
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ConfigError(f"device={device} is not a torch device: use cpu, cuda or cuda:<index>") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(
+            f"device={device} but torch sees no CUDA GPU here (torch.cuda.is_available() is False): use device=cpu"
+        )
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise ConfigError(
+            f"device={device} but torch sees {torch.cuda.device_count()} CUDA GPU(s) here: use an index below that"
+        )
 
 
 #: The modules a stored run config names (the objective's `_target_`s, the trainer's checkpoint_io plugin) that moved

@@ -339,7 +339,10 @@ def markdown() -> str:
         "|---|---|---|---|",
     ]
     for row in TABLE:
-        environment = " ".join(f"{k}=<{v.strip('{}')}>" for k, v in row.env.items())
+        # A placeholder as <name>; a literal value (CUDA_VISIBLE_DEVICES= hides the GPUs) as it is.
+        environment = " ".join(
+            f"{k}=<{v.strip('{}')}>" if v.startswith("{") else f"{k}={v}" for k, v in row.env.items()
+        )
         command = " ".join(filter(None, [environment, row.entry, row.arguments]))
         fix = f"`{shown(row.fix)}`" if row.fix else ""
         lines.append(f"| `{shown(command)}` | {shown(row.answer)} | {fix} |")

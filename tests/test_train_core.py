@@ -85,6 +85,16 @@ def test_steps_count_generator_updates(tmp_path):
     assert json.loads((tmp_path / "metrics.json").read_text())["generator_updates"] == 4
 
 
+def test_an_empty_callbacks_group_trains_without_them(tmp_path):
+    """callbacks=[] (the lightning-hydra-template way to drop them): no generator-update checkpoints, sample grids
+    or report; the evaluation and the run's own config record stay, as train.py adds them."""
+    cfg = compose_config(["callbacks=[]", "steps=2", *QUIET_LOGGED, *TINY_MLP], tmp_path)
+    assert dict(cfg.callbacks) == {}
+    train(cfg)
+    assert json.loads((tmp_path / "metrics.json").read_text())["generator_updates"] == 2
+    assert not (tmp_path / "checkpoints").exists() and not (tmp_path / "report.html").exists()
+
+
 @pytest.mark.slow
 def test_periodic_checkpoints_and_sample_grids_follow_generator_updates(tmp_path):
     overrides = [

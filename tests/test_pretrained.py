@@ -14,6 +14,7 @@ from gansuite_testing import (
 from PIL import Image
 
 import gansuite
+from gansuite.artifacts.checkpoints import read_checkpoint
 from gansuite.commands import sample
 from gansuite.errors import ConfigError
 from gansuite.modules.loading import load_module
@@ -188,6 +189,20 @@ def test_checkpoints_it_cannot_use_are_refused_with_one_line(trained_runs: dict[
         gansuite.load(tmp_path)
     with pytest.raises(ConfigError, match="does not exist: pass a run directory"):
         gansuite.load(tmp_path / "nowhere")
+
+
+def test_a_device_torch_does_not_have_is_named_and_torchs_other_map_locations_load(
+    trained_runs: dict[str, Path],
+) -> None:
+    """device=gpu was reported as a truncated checkpoint (torch.load's RuntimeError); a dict or a function as
+    map_location is torch.load's own and still loads."""
+    run = trained_runs["toy"]
+    with pytest.raises(ConfigError, match=r"^device=gpu is not a torch device: use cpu, cuda or cuda:<index>$"):
+        gansuite.load(run, map_location="gpu")
+    reference = read_checkpoint(run / "checkpoints" / "last.ckpt")["state_dict"]
+    for location in ({"cuda:0": "cpu"}, lambda storage, _: storage, torch.device("cpu")):
+        loaded = read_checkpoint(run / "checkpoints" / "last.ckpt", location)["state_dict"]
+        assert loaded.keys() == reference.keys() and all(torch.equal(loaded[k], reference[k]) for k in reference)
 
 
 @pytest.mark.parametrize("psi", ["abc", "nan", "-1", "1.5"])

@@ -31,9 +31,12 @@ def read_checkpoint(ckpt_path: str | Path, map_location: str | torch.device = "c
     return upgrade_checkpoint(checkpoint) if isinstance(checkpoint, dict) else checkpoint
 
 
-def check_device(device: str | torch.device) -> None:
+def check_device(device: Any) -> None:
     """`device` (the scripts' device=, gansuite.load's map_location) names a device torch has here; else a
-    ConfigError, where torch.load's own failure would read as a torn checkpoint."""
+    ConfigError, where torch.load's own failure would read as a torn checkpoint. torch.load's other map_location
+    forms (a dict, a function) are left to it."""
+    if not isinstance(device, str | torch.device):
+        return
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError):

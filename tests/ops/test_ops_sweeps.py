@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from gansuite_testing import QUIET, ROOT, TINY_MLP, compose_config
+from forked_cli import run_python
+from gansuite_testing import HANG_GUARD_S, QUIET, ROOT, TINY_MLP, compose_config
 from ops_helpers import run, train_command
 
 # Evaluations every 5 updates reach the CSV log only on logging steps: log every 5 batches too.
@@ -47,6 +48,28 @@ def test_multirun_writes_a_summary_of_every_job(tmp_path, env):
     report = (sweep_dir / "report.html").read_text()  # the table and one curve per job (gansuite.artifacts.report)
     assert "Sweep report: sweep (2 jobs)" in report and "seed=0" in report and "seed=1" in report
     assert all((sweep_dir / row["job"] / "report.html").is_file() for row in rows)  # and each job's own
+
+
+@pytest.mark.slow
+def test_a_job_with_a_bad_value_is_one_error_line_of_its_own_and_a_failed_row(tmp_path, env):
+    """A sweep's job fails on a value the user chose (n_critic=0): the job prints the one line a single run would,
+    not a traceback of its own, and the summary lists it as failed with that line; the other job trains."""
+    sweep_dir = tmp_path / "sweep"
+    command = train_command("-m", "model.n_critic=1,0", *SHORT, f"hydra.sweep.dir={sweep_dir}")
+    result = run_python(command, ROOT, env, HANG_GUARD_S)
+    assert result.returncode != 0 and "1 failed" in result.stdout, result.stderr[-3000:]
+    line = (
+        "error: model.n_critic must be a positive integer (discriminator updates per generator update, e.g. 5), got 0"
+    )
+    assert result.stderr.count(line) == 1, result.stderr[-3000:]
+    assert result.stderr.count("Traceback") <= 1  # Hydra's own report of the first failed job, after the sweep
+    with (sweep_dir / "summary.csv").open() as file:
+        rows = {row["overrides"]: row for row in csv.DictReader(file)}
+    assert rows["model.n_critic=1"]["status"] == "done"
+    assert (
+        rows["model.n_critic=0"]["status"] == "failed"
+        and line.removeprefix("error: ") in rows["model.n_critic=0"]["error"]
+    )
 
 
 @pytest.mark.slow

@@ -20,6 +20,7 @@ from omegaconf import DictConfig
 
 from gansuite.artifacts.report import write_report
 from gansuite.artifacts.sweep_summary import FAILED_FILE, write_summary
+from gansuite.commands.entry import user_error
 
 
 def job_log(config: DictConfig) -> Path | None:
@@ -50,7 +51,11 @@ class SweepSummary(Callback):
         # Hydra's private field: its public `return_value` re-raises the error and logs it once more. A Hydra that
         # renames it fails tests/slurm/test_slurm.py's failing-job test (the summary would lose the failed row).
         error = job_return._return_value
-        traceback.print_exception(error, file=sys.stderr)
+        cause = user_error(error)
+        if cause is None:
+            traceback.print_exception(error, file=sys.stderr)
+        else:  # a bad value of this job's: its one line, as a single run prints it
+            print(f"error: {cause}", file=sys.stderr)
         sys.stderr.flush()
         log = job_log(config)
         record = {"error": f"{type(error).__name__}: {error}".splitlines()[0], "log": str(log) if log else None}

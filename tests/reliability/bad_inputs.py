@@ -76,6 +76,11 @@ TABLE = [
     ),
     BadInput(
         "train.py",
+        "steps=2 -m seed=0,1",
+        "-m comes after the override steps=2: Hydra reads its flags before the overrides, e.g. -m steps=2 seed=0,1",
+    ),
+    BadInput(
+        "train.py",
         "trainer.precision=64",
         "trainer.precision=64 is not supported: use 32-true (the default), bf16-mixed or 16-mixed",
         "trainer.precision=32-true",

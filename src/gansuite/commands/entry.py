@@ -295,6 +295,14 @@ def check_command_line(argv: list[str], config_name: str, validate: Callable[[Di
     arguments = argv[1:]
     if HYDRA_INFO_FLAGS & set(arguments) or any(a.startswith(OTHER_CONFIG_FLAGS) for a in arguments):
         return  # Hydra's own output, or another config than `config_name`: Hydra answers these itself
+    overrides = [a for a in arguments if not a.startswith("-")]
+    late = [a for a in arguments[arguments.index(overrides[0]) :] if a.startswith("-")] if overrides else []
+    if late:  # argparse would print its usage and "unrecognized arguments: <every override>"
+        flags = [a for a in arguments if a.startswith("-")]
+        raise ConfigError(
+            f"{late[0]} comes after the override {overrides[0]}: Hydra reads its flags before the overrides, e.g. "
+            f"{' '.join([*flags, *overrides])}"
+        )
     multirun = bool({"-m", "--multirun"} & set(arguments))
     cfg = composed(config_name, first_values(parse([a for a in arguments if not a.startswith("-")])), True)
     if multirun:  # each job is validated when it runs, inside its own directory

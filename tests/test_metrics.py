@@ -125,6 +125,28 @@ def test_wrong_weights_path_extractor_split_and_monitor_are_config_errors(tmp_pa
         ImageMetrics(extractor="classifier", dataset="cifar10")
 
 
+@pytest.mark.parametrize(
+    ("protocol", "message"),
+    [
+        ({"num_fake": 1}, r"metrics.num_fake must be an integer >= 2 \(generated images; FID's covariance"),
+        ({"num_real": 1.5}, r"metrics.num_real must be an integer >= 2 .*got 1.5"),
+        ({"batch_size": 0}, r"metrics.batch_size must be an integer >= 1"),
+        ({"is_splits": 0}, r"metrics.is_splits must be an integer >= 1"),
+        ({"is_splits": 11, "num_fake": 10}, r"metrics.is_splits=11 splits metrics.num_fake=10 images"),
+        ({"kid_subsets": 0}, r"metrics.kid_subsets must be an integer >= 1"),
+        ({"kid_subset_size": 1}, r"metrics.kid_subset_size must be an integer >= 2"),
+        ({"precision_recall": True, "prc_neighborhood": 10, "num_fake": 10}, r"metrics.prc_neighborhood=10 must be"),
+        ({"density_coverage": True, "density_coverage_neighborhood": 0}, r"metrics.density_coverage_neighborhood=0"),
+    ],
+)
+def test_protocols_that_cannot_be_computed_are_refused_before_any_weights_are_read(protocol, message, tmp_path):
+    """Each gave a traceback at the first evaluation (FID's covariance of one image, an empty IS split, a KID subset
+    of one, k past the sample); the weights path does not exist, and is never reached."""
+    sizes = {"num_fake": 10, "num_real": 10, "kid_subset_size": 5} | protocol
+    with pytest.raises(ConfigError, match=message):
+        ImageMetrics(**sizes, inception_weights=str(tmp_path / "never_read.pth"))
+
+
 def test_image_data_selects_image_metrics_and_best_checkpoint_toy_data_mode_coverage(tmp_path):
     images = compose_config(["data=mnist", *CLASSIFIER], tmp_path)
     assert images.metrics.monitor == "val/fid_mnist_clf"

@@ -259,6 +259,30 @@ class ImageMetrics:
             raise ConfigError(f"metrics.extractor={extractor} is unknown: choose one of {', '.join(EXTRACTORS)}")
         if split not in SPLITS:
             raise ConfigError(f"metrics.split={split} is unknown: choose one of {', '.join(SPLITS)}")
+        for key, value, minimum, meaning in (
+            ("num_fake", num_fake, 2, "generated images; FID's covariance needs two"),
+            ("num_real", num_real, 2, "real images; FID's covariance needs two"),
+            ("batch_size", batch_size, 1, "images per extractor pass"),
+            ("is_splits", is_splits, 1, "the IS's splits of the generated images"),
+            ("kid_subsets", kid_subsets, 1, "KID's random subsets"),
+            ("kid_subset_size", kid_subset_size, 2, "images per KID subset; its unbiased MMD needs two"),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ConfigError(f"metrics.{key} must be an integer >= {minimum} ({meaning}), got {value!r}")
+        if is_splits > num_fake:
+            raise ConfigError(
+                f"metrics.is_splits={is_splits} splits metrics.num_fake={num_fake} images, leaving some splits empty: "
+                "lower metrics.is_splits or raise metrics.num_fake"
+            )
+        for on, key, k in (
+            (precision_recall, "prc_neighborhood", prc_neighborhood),
+            (density_coverage, "density_coverage_neighborhood", density_coverage_neighborhood),
+        ):
+            if on and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < min(num_fake, num_real)):
+                raise ConfigError(
+                    f"metrics.{key}={k!r} must be an integer from 1 to below the images of each side "
+                    f"(metrics.num_fake={num_fake}, metrics.num_real={num_real}): each image's k-th nearest other one"
+                )
         if min(num_fake, num_real) < kid_subset_size:
             raise ConfigError(
                 f"KID draws subsets of metrics.kid_subset_size={kid_subset_size} images, more than metrics.num_fake="

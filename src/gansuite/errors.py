@@ -18,3 +18,8 @@ class DataError(RuntimeError):
 
 class DivergenceError(RuntimeError):
     """Training produced a non-finite loss or parameter; the message names the loss, the step and the checkpoint."""
+
+
+def is_integer(value: object) -> bool:
+    """An int and not a bool: YAML's `true` passes `isinstance(value, int)`, and counts, sizes and seeds must not."""
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -9,7 +9,7 @@ compare against the whole split, so runs on different subsets are scored against
 import torch
 from torch import Tensor
 
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 
 
 def subset_size(count: int, max_images: int | None, fraction: float | None) -> int | None:
@@ -23,7 +23,7 @@ def subset_size(count: int, max_images: int | None, fraction: float | None) -> i
             raise ConfigError(f"data.fraction must be in (0, 1], e.g. 0.1 for 10% of the images, got {fraction!r}")
         return max(1, round(fraction * count))
     if max_images is not None:
-        if isinstance(max_images, bool) or not isinstance(max_images, int) or not 0 < max_images <= count:
+        if not is_integer(max_images) or not 0 < max_images <= count:
             raise ConfigError(
                 f"data.max_images must be an integer in 1..{count} (the images of this split), got {max_images!r}"
             )

@@ -28,7 +28,7 @@ from torchmetrics.image import InceptionScore, KernelInceptionDistance
 from torchmetrics.image.kid import poly_mmd
 from torchmetrics.utilities import dim_zero_cat
 
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 from gansuite.metrics import classifier, inception
 from gansuite.metrics.frechet import frechet_distance
 from gansuite.metrics.real_stats_cache import cached_features
@@ -267,7 +267,7 @@ class ImageMetrics:
             ("kid_subsets", kid_subsets, 1, "KID's random subsets"),
             ("kid_subset_size", kid_subset_size, 2, "images per KID subset; its unbiased MMD needs two"),
         ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            if not is_integer(value) or value < minimum:
                 raise ConfigError(f"metrics.{key} must be an integer >= {minimum} ({meaning}), got {value!r}")
         if is_splits > num_fake:
             raise ConfigError(
@@ -278,7 +278,7 @@ class ImageMetrics:
             (precision_recall, "prc_neighborhood", prc_neighborhood),
             (density_coverage, "density_coverage_neighborhood", density_coverage_neighborhood),
         ):
-            if on and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < min(num_fake, num_real)):
+            if on and (not is_integer(k) or not 1 <= k < min(num_fake, num_real)):
                 raise ConfigError(
                     f"metrics.{key}={k!r} must be an integer from 1 to below the images of each side "
                     f"(metrics.num_fake={num_fake}, metrics.num_real={num_real}): each image's k-th nearest other one"

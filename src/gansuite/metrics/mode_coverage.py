@@ -10,7 +10,7 @@ when modes are dropped (all mass on one of 8 modes gives log 8 = 2.08).
 import torch
 from torch import Tensor
 
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 
 
 def mode_coverage(samples: Tensor, centers: Tensor, std: float, min_fraction: float = 0.2) -> dict[str, float]:
@@ -43,7 +43,7 @@ class ModeCoverage:
 
     def __init__(self, num_samples: int = 2500, min_fraction: float = 0.2) -> None:
         # 0 samples scored every mode covered and a KL of 0, with a NaN high-quality share.
-        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples < 1:
+        if not is_integer(num_samples) or num_samples < 1:
             raise ConfigError(f"metrics.num_samples must be a positive integer (e.g. 2500), got {num_samples!r}")
         if not 0 < min_fraction <= 1:
             raise ConfigError(f"metrics.min_fraction must be in (0, 1] (0.2: the usual share), got {min_fraction!r}")

@@ -42,7 +42,7 @@ from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel
 
 from gansuite.artifacts.checkpoints import check_fits
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 from gansuite.lightning_adapter import writes_logs_this_batch
 from gansuite.modules.capabilities import Capabilities
 from gansuite.modules.clocks import TrainingClocks
@@ -111,7 +111,7 @@ class AdversarialModule(TrainingClocks):
         labelled data (from the datamodule), for families that condition on them. `accumulate`: the micro-batches
         each batch is split into (the top-level `accumulate=`), for families that `accumulates`."""
         super().__init__()
-        if isinstance(accumulate, bool) or not isinstance(accumulate, int) or accumulate < 1:
+        if not is_integer(accumulate) or accumulate < 1:
             raise ConfigError(
                 f"accumulate must be a positive integer (the micro-batches each batch is split into; 1: none), got "
                 f"{accumulate!r}"

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 from gansuite.modules.base import AdversarialModule
 from gansuite.nets import check_conditioning
 from gansuite.nets.spectral import is_spectrally_normalized
@@ -76,7 +76,7 @@ class GAN(AdversarialModule):
                 f"accumulate={self.accumulate} splits the batch, but feature matching compares the batch's mean "
                 "features, which micro-batches change: set accumulate=1 or model.feature_matching=0"
             )
-        if isinstance(n_critic, bool) or not isinstance(n_critic, int) or n_critic < 1:
+        if not is_integer(n_critic) or n_critic < 1:
             raise ConfigError(
                 "model.n_critic must be a positive integer (discriminator updates per generator update, e.g. 5), "
                 f"got {n_critic}"

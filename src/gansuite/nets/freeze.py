@@ -9,7 +9,7 @@ Frozen weights get no gradient, so the optimizer leaves them bit-identical.
 
 from torch import nn
 
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 
 
 def holds_weights(module: nn.Module) -> bool:
@@ -40,7 +40,7 @@ def discriminator_blocks(discriminator: nn.Module) -> list[list[nn.Module]]:
 
 def freeze_leading_blocks(discriminator: nn.Module, count: int) -> nn.Module:
     """`discriminator` with its first `count` blocks frozen (no gradients); 0 freezes nothing."""
-    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+    if not is_integer(count) or count < 0:
         raise ConfigError(f"model.discriminator.freeze must be a number of blocks >= 0 (0: none), got {count!r}")
     if count == 0:
         return discriminator

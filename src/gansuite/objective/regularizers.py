@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 from gansuite.objective.accumulation import FollowsBatches
 from gansuite.objective.schedules import anneal
 
@@ -86,7 +86,7 @@ class Regularizer(nn.Module, FollowsBatches):
             raise ConfigError(
                 f"{name} weight must be >= 0, got {weight}; use 0 (or drop the regularizer) to disable it"
             )
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        if not is_integer(every) or every < 1:
             raise ConfigError(f"{name} every must be an integer >= 1 (1 regularizes every step), got {every!r}")
         if schedule not in SCHEDULES:
             raise ConfigError(f"{name} schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")

@@ -17,7 +17,7 @@ from gansuite.artifacts.video import save_video
 from gansuite.commands.entry import check_writable
 from gansuite.editing.paths import slerp, walk
 from gansuite.editing.truncation import truncated
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 from gansuite.files import atomic_write
 from gansuite.modules.base import eval_mode
 from gansuite.modules.loading import load_module
@@ -42,7 +42,7 @@ def class_labels(args, module, num_rows: int) -> Tensor | None:
     num_classes = module.num_classes
     if chosen is None or chosen == "all":
         return torch.arange(num_rows) % num_classes
-    if isinstance(chosen, bool) or not isinstance(chosen, int) or not 0 <= chosen < num_classes:
+    if not is_integer(chosen) or not 0 <= chosen < num_classes:
         raise ConfigError(f"class must be all or a class index in 0..{num_classes - 1}, got {chosen!r}")
     return torch.full((num_rows,), chosen)
 

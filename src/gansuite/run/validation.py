@@ -17,7 +17,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from gansuite.conf_dir import CONFIG_DIR
-from gansuite.errors import ConfigError
+from gansuite.errors import ConfigError, is_integer
 from gansuite.modules.capabilities import data_provides
 
 
@@ -56,7 +56,7 @@ def _check_missing(cfg: DictConfig) -> None:
 
 
 def check_positive_int(value: Any, key: str, meaning: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ConfigError(f"{key} must be a positive integer ({meaning}), got {value!r}")
 
 
@@ -67,7 +67,7 @@ def check_truncation(psi: Any) -> None:
 
 
 def check_seed(seed: Any) -> None:
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+    if not is_integer(seed) or not 0 <= seed < 2**32:
         raise ConfigError(f"seed must be an integer in [0, 2**32), got {seed!r}: set e.g. seed=0")
 
 
@@ -196,7 +196,7 @@ def _check_net_sizes(model: DictConfig) -> None:
                 walk(value, key_path)
             elif key in NET_SIZES and value is not None:
                 check_positive_int(value, key_path, "a size of the network's layers")
-            elif key == "depth" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            elif key == "depth" and (not is_integer(value) or value < 0):
                 raise ConfigError(f"{key_path} must be an integer >= 0 (hidden layers; 0: linear), got {value!r}")
 
     for network in ("generator", "discriminator"):

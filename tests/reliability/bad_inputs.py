@@ -297,6 +297,18 @@ TABLE = [
     BadInput("scripts/translate.py", "ckpt_path={cyclegan_ckpt}", "missing input=..., output=...; usage:"),
     BadInput(
         "scripts/translate.py",
+        "ckpt_path={cyclegan_ckpt} input={images} output={images} overwrite=true",
+        "would write each translation over its input",
+        "ckpt_path={cyclegan_ckpt} input={images} output={tmp}/translated",
+    ),
+    BadInput(
+        "scripts/translate.py",
+        "ckpt_path={cyclegan_ckpt} input={images}/0.png output={tmp}/translated",
+        "0.png is a file, not a folder of images: set input to a folder",
+        "ckpt_path={cyclegan_ckpt} input={images} output={tmp}/translated",
+    ),
+    BadInput(
+        "scripts/translate.py",
         "ckpt_path={cyclegan_ckpt} input={images} output=/proc/gansuite",
         "cannot write /proc/gansuite (/proc: No such file or directory): set output=<a writable folder>",
     ),

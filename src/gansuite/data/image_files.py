@@ -17,6 +17,11 @@ def image_files(folder: Path) -> list[Path]:
 def list_images(folder: Path, key: str = "data.path") -> list[Path]:
     """`image_files(folder)`, or a DataError when the folder is missing or holds none. `key`: the argument that
     named the folder (data.path, input, test_path, ...), which the errors tell the user to change."""
+    if folder.is_file():
+        raise DataError(
+            f"{key}={folder} is a file, not a folder of images: set {key} to a folder (the one holding it is "
+            f"{folder.resolve().parent})"
+        )
     if not folder.is_dir():
         raise DataError(f"image folder {folder.resolve()} does not exist: set {key} to a folder of images")
     files = image_files(folder)

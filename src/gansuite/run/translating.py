@@ -51,6 +51,11 @@ def translate_folder(
                 "is written as PNG)"
             )
         sources[out] = file
+    replaced = next((file for file, out in zip(files, outputs, strict=True) if out.resolve() == file.resolve()), None)
+    if replaced is not None:  # overwrite=true must not be the way out: it would destroy the inputs
+        raise ConfigError(
+            f"output={output} would write each translation over its input ({replaced}): choose another output folder"
+        )
     existing = [path for path in outputs if path.exists()]
     if existing and not overwrite:
         raise ConfigError(

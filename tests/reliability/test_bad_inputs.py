@@ -22,7 +22,7 @@ CHEAP_RUN = ["steps=2", "logger=csv", *QUIET]
 
 @pytest.fixture(scope="module")
 def forked() -> ForkedCLI:
-    """The session's two command servers (tests/forked_cli.py), one per thread of the table: the rows' ~90
+    """The session's two command servers (tests/forked_cli.py), one per thread of the table: the rows' ~100
     commands each save the seconds of importing torch and Lightning. What each entry point imports first is tested
     apart, in real interpreters (tests/test_entry_points.py)."""
     return shared_cli()

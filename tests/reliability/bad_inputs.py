@@ -294,6 +294,11 @@ TABLE = [
         "ckpt_path={toy_ckpt} out=/proc/gansuite/grid",
         "cannot write /proc/gansuite (/proc: No such file or directory): set out=<a writable folder>",
     ),
+    BadInput(
+        "scripts/project.py",
+        "ckpt_path={toy_ckpt} target={images}/0.png",
+        "generates 2-D points, not images: projection finds the latent of a target image",
+    ),
     BadInput("scripts/translate.py", "ckpt_path={cyclegan_ckpt}", "missing input=..., output=...; usage:"),
     BadInput(
         "scripts/translate.py",

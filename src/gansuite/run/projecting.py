@@ -45,6 +45,11 @@ def project_files(args: DictConfig) -> list[Path]:
             f"{args.ckpt_path} holds a model that can {generator.use}: projection needs a generator of noise "
             "(DCGAN, ResNet, StyleGAN2, conditional GANs)"
         )
+    if len(generator.data_shape) != 3:
+        raise ConfigError(
+            f"{args.ckpt_path} generates {generator.data_shape[0]}-D points, not images: projection finds the latent "
+            "of a target image, for a generator of images (DCGAN, ResNet, StyleGAN2, conditional GANs)"
+        )
     target = Path(args.target)
     files = list_images(target, "target") if target.is_dir() else [target]
     ckpt = generator.checkpoint_path

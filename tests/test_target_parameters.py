@@ -71,7 +71,7 @@ def test_lightning_trainer_is_found_through_its_reexports_without_importing_torc
 def test_relative_reexports_and_unknowable_signatures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     package = tmp_path / "pkg_for_targets"
     (package / "sub").mkdir(parents=True)
-    (package / "__init__.py").write_text("from .sub import Thing\nfrom .sub.impl import Loose, Plain\n")
+    (package / "__init__.py").write_text("from .sub import Thing\nfrom .sub.impl import Loose, Plain as Renamed\n")
     (package / "sub" / "__init__.py").write_text("from .impl import Thing\n")
     (package / "sub" / "impl.py").write_text(
         "class Base:\n    def __init__(self, a, *, b=1):\n        pass\n"
@@ -83,6 +83,7 @@ def test_relative_reexports_and_unknowable_signatures(tmp_path: Path, monkeypatc
     monkeypatch.syspath_prepend(str(tmp_path))
     assert init_parameters("pkg_for_targets.Thing") == {"a", "b", "c"}
     assert init_parameters("pkg_for_targets.sub.impl.Plain") == {"a", "b"}  # inherited
+    assert init_parameters("pkg_for_targets.Renamed") == {"a", "b"}  # re-exported under another name
     assert init_parameters("pkg_for_targets.Loose") is None  # **kwargs passed to a base outside its source
     assert init_parameters("pkg_for_targets.sub.impl.make") is None  # a function, not a class
     assert init_parameters("pkg_for_targets.Missing") is None

@@ -68,12 +68,19 @@ def _locate(module: str, name: str, hops: int) -> tuple[ast.ClassDef, str] | Non
         if found is not None:
             return found, module
         imported = next(
-            (n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and any(a.name == name for a in n.names)),
+            (
+                (node, alias)
+                for node in ast.walk(tree)
+                if isinstance(node, ast.ImportFrom)
+                for alias in node.names
+                if (alias.asname or alias.name) == name
+            ),
             None,
         )
         if imported is None:
             return None
-        module = _absolute(imported, module, source.name == "__init__.py")
+        node, alias = imported
+        module, name = _absolute(node, module, source.name == "__init__.py"), alias.name  # `import X as name`
     return None
 
 

@@ -10,7 +10,7 @@ gansuite.modules.capabilities) against what the datamodule class provides (its m
 """
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,22 +71,22 @@ def check_seed(seed: Any) -> None:
         raise ConfigError(f"seed must be an integer in [0, 2**32), got {seed!r}: set e.g. seed=0")
 
 
+def _entries(node: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
+    """(dotted path, key, value) of every entry of a config container, depth first: the walk the checks of keys
+    found anywhere in the config (`every_n_*` periods, `_target_`s, layer sizes) share."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        key_path = f"{path}.{key}" if path else str(key)
+        yield key_path, str(key), value
+        yield from _entries(value, key_path)
+
+
 def _check_schedules(cfg: DictConfig) -> None:
     """Every `every_n_*` period anywhere in the config (callbacks, metrics) is a positive integer."""
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                key_path = f"{path}.{key}" if path else str(key)
-                if str(key).startswith("every_n") and value is not None:
-                    check_positive_int(OmegaConf.select(cfg, key_path), key_path, "a period in generator updates")
-                walk(value, key_path)
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{path}.{index}")
-
     # Unresolved, so that interpolations to Hydra's runtime (the output dir) are only resolved where needed.
-    walk(OmegaConf.to_container(cfg, resolve=False), "")
+    for key_path, key, value in _entries(OmegaConf.to_container(cfg, resolve=False)):
+        if key.startswith("every_n") and value is not None:
+            check_positive_int(OmegaConf.select(cfg, key_path), key_path, "a period in generator updates")
 
 
 def _check_optimizers(model: DictConfig) -> None:
@@ -160,15 +160,15 @@ def _check_labels(model: DictConfig, data: DictConfig) -> None:
         )
 
 
-# The groups that take a list of options (regularizers=[r1,r2]), each chosen option one instantiated entry.
-LIST_GROUPS = ("regularizers", "generator_regularizers", "callbacks", "logger")
+# The groups whose node holds one instantiated entry per chosen option (regularizers=[r1,r2], callbacks=default).
+ENTRY_GROUPS = ("regularizers", "generator_regularizers", "callbacks", "logger")
 
 
 def _check_chosen_options(cfg: DictConfig) -> None:
     """Every entry of a list group is an option chosen in it. An entry without `_target_` holds settings of an
     option that is not chosen: an experiment tunes r1 and the command line empties the group (`regularizers=[]`), or
     a `+regularizers.r3.gamma=1` names an option that does not exist; instantiating it fails far from the cause."""
-    for group in LIST_GROUPS:
+    for group in ENTRY_GROUPS:
         entries = cfg.get(group)
         if not isinstance(entries, DictConfig):
             continue
@@ -189,19 +189,14 @@ NET_SIZES = ("width", "num_blocks", "num_layers", "mapping_layers", "channel_bas
 
 
 def _check_net_sizes(model: DictConfig) -> None:
-    def walk(node: DictConfig, path: str) -> None:
-        for key, value in node.items():
-            key_path = f"{path}.{key}"
-            if isinstance(value, DictConfig):
-                walk(value, key_path)
-            elif key in NET_SIZES and value is not None:
+    for network in ("generator", "discriminator"):
+        if not isinstance(model.get(network), DictConfig):
+            continue
+        for key_path, key, value in _entries(OmegaConf.to_container(model[network], resolve=True), f"model.{network}"):
+            if key in NET_SIZES and value is not None:
                 check_positive_int(value, key_path, "a size of the network's layers")
             elif key == "depth" and (not is_integer(value) or value < 0):
                 raise ConfigError(f"{key_path} must be an integer >= 0 (hidden layers; 0: linear), got {value!r}")
-
-    for network in ("generator", "discriminator"):
-        if isinstance(model.get(network), DictConfig):
-            walk(model[network], f"model.{network}")
 
 
 def _check_devices(trainer: DictConfig) -> None:
@@ -254,19 +249,9 @@ def _check_accelerator(trainer: DictConfig) -> None:
 def _check_targets(cfg: DictConfig) -> None:
     """Every `_target_` in the config names something importable (a typo in `model.optimizer_g._target_` would
     otherwise surface as Hydra's multi-line instantiation error)."""
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            target = node.get("_target_")
-            if isinstance(target, str):
-                _target(OmegaConf.create({"_target_": target}), path)
-            for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{path}.{index}")
-
-    walk(OmegaConf.to_container(cfg, resolve=False), "")
+    for key_path, key, value in _entries(OmegaConf.to_container(cfg, resolve=False)):
+        if key == "_target_" and isinstance(value, str):
+            _target(OmegaConf.create({"_target_": value}), key_path.removesuffix("._target_"))
 
 
 def _target(node: DictConfig, group: str) -> Any:

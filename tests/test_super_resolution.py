@@ -195,8 +195,7 @@ def vgg_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_vgg_content_trains_with_vgg19_weights_from_a_file(tmp_path: Path, vgg_weights: Path) -> None:
-    weights = vgg_weights
-    overrides = [*SRGAN, "model.content=vgg", f"model.vgg_weights={weights}", "steps=2", "metrics=none"]
+    overrides = [*SRGAN, "model.content=vgg", f"model.vgg_weights={vgg_weights}", "steps=2", "metrics=none"]
     train(compose_config(overrides, tmp_path / "run"))
     log = (tmp_path / "run" / "csv" / "metrics.csv").read_text()
     assert "train/g_content_vgg" in log and "train/g_adversarial" in log
@@ -207,15 +206,14 @@ def test_vgg_content_trains_with_vgg19_weights_from_a_file(tmp_path: Path, vgg_w
 def test_vgg_features_are_torchvisions_vgg19_up_to_phi_5_4_on_imagenet_normalised_images(vgg_weights: Path) -> None:
     """The features network, built without initialising and given the file's tensors, against torchvision's VGG19
     built and loaded the usual way, run in float64 on the same images normalised by hand."""
-    weights = vgg_weights
     reference = torchvision.models.vgg19()
-    reference.load_state_dict(torch.load(weights, weights_only=True))
+    reference.load_state_dict(torch.load(vgg_weights, weights_only=True))
     images = torch.rand(2, 3, 16, 16, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 2 - 1
     # ImageNet's statistics as the module keeps them: float32 buffers, cast with it
     mean = torch.tensor([0.485, 0.456, 0.406]).double().view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).double().view(1, 3, 1, 1)
     expected = reference.features[:36].double()(((images + 1) / 2 - mean) / std)
-    features = vgg.VGGFeatures(weights).double()
+    features = vgg.VGGFeatures(vgg_weights).double()
     assert not any(p.requires_grad for p in features.parameters()) and not features.features.training
     torch.testing.assert_close(features(images), expected, rtol=1e-12, atol=1e-12)
 
